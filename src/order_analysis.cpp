@@ -1,0 +1,554 @@
+/*
+ * order_analysis.cpp
+ *		Settle the perturbation nodes once the whole plan is known.
+ *
+ * The nodes were added during planning wherever an open order might become
+ * visible; only the finished plan shows whether it does:
+ *	- rows that come only from set-returning functions or VALUES keep their
+ *	  defined order (§4.3, §4.4);
+ *	- an aggregate input matters only to order-sensitive aggregates (§3.4);
+ *	- a LIMIT over something that may never end (a recursive CTE, a
+ *	  set-returning function) must still stop early (§4.6);
+ *	- a subquery's result is visible only through ARRAY(subquery);
+ *	- a cursor whose rows may be addressed by WHERE CURRENT OF must keep the
+ *	  scan or LockRows node on top (§5.1);
+ *	- two nodes stacked on the same rows could undo each other, so one goes.
+ * Removed nodes are spliced out (their child takes their place), so a
+ * statement that needs no perturbation runs exactly the plan it had.
+ */
+#include "order_analysis.hpp"
+
+#include "perturbation_spec.hpp"
+#include "settings.hpp"
+#include "shuffle_scan.hpp"
+
+struct FinalizeContext
+{
+	PlannedStmt *stmt;
+	uint64 fingerprint;
+	bool is_cursor;
+	Bitmapset *array_sublink_plans; /* plan_ids of ARRAY(subquery) subplans */
+	int current_plan_id;			 /* 0 for the main tree */
+};
+
+/* ---- walking plan trees ---- */
+
+/* Call fn on the address of every direct child of a plan node. */
+template <typename Fn>
+static void
+for_each_child_slot(Plan *plan, Fn fn)
+{
+	ListCell *lc;
+
+	if (plan->lefttree != NULL)
+		fn(&plan->lefttree);
+	if (plan->righttree != NULL)
+		fn(&plan->righttree);
+	switch (nodeTag(plan))
+	{
+		case T_Append:
+			foreach (lc, ((Append *) plan)->appendplans)
+				fn((Plan **) &lfirst(lc));
+			break;
+		case T_MergeAppend:
+			foreach (lc, ((MergeAppend *) plan)->mergeplans)
+				fn((Plan **) &lfirst(lc));
+			break;
+		case T_BitmapAnd:
+			foreach (lc, ((BitmapAnd *) plan)->bitmapplans)
+				fn((Plan **) &lfirst(lc));
+			break;
+		case T_BitmapOr:
+			foreach (lc, ((BitmapOr *) plan)->bitmapplans)
+				fn((Plan **) &lfirst(lc));
+			break;
+		case T_SubqueryScan:
+			fn(&((SubqueryScan *) plan)->subplan);
+			break;
+		case T_CustomScan:
+			foreach (lc, ((CustomScan *) plan)->custom_plans)
+				fn((Plan **) &lfirst(lc));
+			break;
+		default:
+			break;
+	}
+}
+
+/* The subplan a CteScan reads. */
+static Plan *
+cte_plan(FinalizeContext *ctx, CteScan *scan)
+{
+	return (Plan *) list_nth(ctx->stmt->subplans, scan->ctePlanId - 1);
+}
+
+/* Whether any row of the subtree comes from a table (or a foreign/custom source). */
+static bool
+reads_tables(FinalizeContext *ctx, Plan *plan, int depth = 0)
+{
+	if (plan == NULL || depth > 64)
+		return depth > 64;
+	switch (nodeTag(plan))
+	{
+		case T_SeqScan:
+		case T_SampleScan:
+		case T_IndexScan:
+		case T_IndexOnlyScan:
+		case T_BitmapHeapScan:
+		case T_TidScan:
+		case T_TidRangeScan:
+		case T_ForeignScan:
+			return true;
+		case T_CustomScan:
+			if (!is_unorder_rows_scan(plan))
+				return true;
+			break;
+		case T_CteScan:
+			return reads_tables(ctx, cte_plan(ctx, (CteScan *) plan), depth + 1);
+		default:
+			break;
+	}
+
+	bool found = false;
+
+	for_each_child_slot(plan, [&](Plan **child) { found = found || reads_tables(ctx, *child, depth + 1); });
+	return found;
+}
+
+/* Whether reading the whole subtree surely ends (§4.6). */
+static bool
+surely_finite(FinalizeContext *ctx, Plan *plan, int depth = 0)
+{
+	if (plan == NULL)
+		return true;
+	if (depth > 64)
+		return false;
+	switch (nodeTag(plan))
+	{
+		case T_RecursiveUnion:
+		case T_WorkTableScan:
+		case T_FunctionScan:
+		case T_ProjectSet:
+		case T_ForeignScan:
+			return false;
+		case T_CteScan:
+			return surely_finite(ctx, cte_plan(ctx, (CteScan *) plan), depth + 1);
+		default:
+			break;
+	}
+
+	bool finite = true;
+
+	for_each_child_slot(plan, [&](Plan **child) { finite = finite && surely_finite(ctx, *child, depth + 1); });
+	return finite;
+}
+
+/* ---- aggregates ---- */
+
+/* Built-in aggregates whose result does not depend on input order. */
+static const char *const order_insensitive_aggregates[] = {
+	"count",	   "sum",		  "avg",		"min",		   "max",		   "bool_and",
+	"bool_or",	   "every",		  "bit_and",	"bit_or",	   "bit_xor",	   "stddev",
+	"stddev_pop",  "stddev_samp", "variance",	"var_pop",	   "var_samp",	   "corr",
+	"covar_pop",   "covar_samp",  "regr_avgx",	"regr_avgy",   "regr_count",   "regr_intercept",
+	"regr_r2",	   "regr_slope",  "regr_sxx",	"regr_sxy",	   "regr_syy",	   "range_agg",
+	"range_intersect_agg"};
+
+/* Whether an aggregate call's result may depend on the order of its input. */
+static bool
+aggref_is_order_sensitive(Aggref *aggref)
+{
+	if (aggref->aggorder != NIL || aggref->aggdistinct != NIL || aggref->aggkind != AGGKIND_NORMAL)
+		return false;
+	if (aggref->aggfnoid >= FirstNormalObjectId)
+		return true; /* user-defined: assume it may */
+	if (get_func_namespace(aggref->aggfnoid) != PG_CATALOG_NAMESPACE)
+		return true;
+
+	char *name = get_func_name(aggref->aggfnoid);
+
+	for (const char *insensitive : order_insensitive_aggregates)
+		if (name != NULL && strcmp(name, insensitive) == 0)
+			return false;
+	return true;
+}
+
+/* expression_tree_walker callback: finds an order-sensitive Aggref. */
+static bool
+find_order_sensitive_aggref(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Aggref) && aggref_is_order_sensitive((Aggref *) node))
+		return true;
+	return compat_expression_tree_walker(node, find_order_sensitive_aggref, context);
+}
+
+/* ---- ARRAY(subquery) ---- */
+
+/* expression_tree_walker callback: records ARRAY sublink subplans. */
+static bool
+collect_array_sublinks(Node *node, void *context)
+{
+	FinalizeContext *ctx = (FinalizeContext *) context;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, SubPlan) && ((SubPlan *) node)->subLinkType == ARRAY_SUBLINK)
+		ctx->array_sublink_plans = bms_add_member(ctx->array_sublink_plans, ((SubPlan *) node)->plan_id);
+	return compat_expression_tree_walker(node, collect_array_sublinks, context);
+}
+
+/* Record the ARRAY sublinks used anywhere in a plan tree's expressions. */
+static void
+collect_array_sublinks_in_plan(FinalizeContext *ctx, Plan *plan)
+{
+	if (plan == NULL)
+		return;
+	collect_array_sublinks((Node *) plan->targetlist, ctx);
+	collect_array_sublinks((Node *) plan->qual, ctx);
+	collect_array_sublinks((Node *) plan->initPlan, ctx);
+	switch (nodeTag(plan))
+	{
+		case T_Result:
+			collect_array_sublinks(((Result *) plan)->resconstantqual, ctx);
+			break;
+		case T_NestLoop:
+		case T_MergeJoin:
+		case T_HashJoin:
+			collect_array_sublinks((Node *) ((Join *) plan)->joinqual, ctx);
+			break;
+		case T_FunctionScan:
+			collect_array_sublinks((Node *) ((FunctionScan *) plan)->functions, ctx);
+			break;
+		case T_ValuesScan:
+			collect_array_sublinks((Node *) ((ValuesScan *) plan)->values_lists, ctx);
+			break;
+		case T_ModifyTable:
+			collect_array_sublinks((Node *) ((ModifyTable *) plan)->returningLists, ctx);
+			break;
+		default:
+			break;
+	}
+	for_each_child_slot(plan, [&](Plan **child) { collect_array_sublinks_in_plan(ctx, *child); });
+}
+
+/* ---- cursors ---- */
+
+/*
+ * Whether WHERE CURRENT OF could address rows of this subtree through a scan
+ * (what execCurrentOf's search_plan_tree accepts): a chain of Result and
+ * Limit nodes over a scan of a table or an Append of such scans.
+ */
+static bool
+is_simply_updatable(Plan *plan)
+{
+	while (plan != NULL && (IsA(plan, Result) || IsA(plan, Limit) || IsA(plan, SubqueryScan)))
+		plan = IsA(plan, SubqueryScan) ? ((SubqueryScan *) plan)->subplan : plan->lefttree;
+	if (plan == NULL)
+		return false;
+	switch (nodeTag(plan))
+	{
+		case T_SeqScan:
+		case T_SampleScan:
+		case T_IndexScan:
+		case T_IndexOnlyScan:
+		case T_BitmapHeapScan:
+		case T_TidScan:
+		case T_TidRangeScan:
+		case T_ForeignScan:
+			return true;
+		case T_Append:
+		{
+			ListCell *lc;
+
+			foreach (lc, ((Append *) plan)->appendplans)
+				if (is_simply_updatable((Plan *) lfirst(lc)))
+					return true;
+			return false;
+		}
+		default:
+			return false;
+	}
+}
+
+/* Whether a LockRows node sits on top of the subtree (below Limit/Result). */
+static bool
+has_lock_rows_on_top(Plan *plan)
+{
+	while (plan != NULL && (IsA(plan, Result) || IsA(plan, Limit)))
+		plan = plan->lefttree;
+	return plan != NULL && IsA(plan, LockRows);
+}
+
+/* Whether a subtree returns at most one row, whatever the data. */
+static bool
+at_most_one_row(Plan *plan)
+{
+	while (plan != NULL && (IsA(plan, Result) || IsA(plan, Limit)) && plan->lefttree != NULL)
+	{
+		if (IsA(plan, Limit))
+		{
+			Node *count = ((Limit *) plan)->limitCount;
+
+			if (count != NULL && IsA(count, Const) && !((Const *) count)->constisnull &&
+				DatumGetInt64(((Const *) count)->constvalue) <= 1)
+				return true;
+		}
+		plan = plan->lefttree;
+	}
+	if (plan == NULL)
+		return true;
+	if (IsA(plan, Result))
+		return plan->lefttree == NULL;
+	return IsA(plan, Agg) && ((Agg *) plan)->aggstrategy == AGG_PLAIN && ((Agg *) plan)->groupingSets == NIL;
+}
+
+/* ---- stacking ---- */
+
+/*
+ * The nearest active perturbation node whose rows reach this subtree's
+ * output unchanged in order (through nodes that keep order), or NULL.
+ * *through_limit tells whether a LIMIT lies in between.
+ */
+static CustomScan *
+stacked_node_below(Plan *plan, bool *through_limit)
+{
+	*through_limit = false;
+	while (plan != NULL)
+	{
+		if (is_unorder_rows_scan(plan))
+			return (CustomScan *) plan;
+		switch (nodeTag(plan))
+		{
+			case T_Limit:
+				*through_limit = true;
+				plan = plan->lefttree;
+				break;
+			case T_Result:
+			case T_LockRows:
+			case T_Material:
+			case T_ProjectSet:
+				plan = plan->lefttree;
+				break;
+			case T_SubqueryScan:
+				plan = ((SubqueryScan *) plan)->subplan;
+				break;
+			default:
+				return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* ---- settling one node ---- */
+
+/*
+ * Replace a node by its child if its target list is a plain pass-through;
+ * the child inherits the column labels (names, junk markers) and initPlans.
+ */
+static Plan *
+splice_out(CustomScan *cscan)
+{
+	Plan *child = (Plan *) linitial(cscan->custom_plans);
+	List *tlist = cscan->scan.plan.targetlist;
+
+	if (list_length(tlist) != list_length(child->targetlist) ||
+		list_length(cscan->custom_scan_tlist) != list_length(child->targetlist))
+		return &cscan->scan.plan;
+
+	ListCell *lc1;
+	ListCell *lc2;
+
+	forboth(lc1, tlist, lc2, child->targetlist)
+	{
+		TargetEntry *tle = (TargetEntry *) lfirst(lc1);
+		TargetEntry *child_tle = (TargetEntry *) lfirst(lc2);
+		Var *var = (Var *) tle->expr;
+		bool passes_through = IsA(var, Var) && var->varno == INDEX_VAR && var->varattno == tle->resno;
+
+		if (!passes_through && !equal(tle->expr, child_tle->expr))
+			return &cscan->scan.plan; /* keep it as an inactive node */
+	}
+	forboth(lc1, tlist, lc2, child->targetlist)
+	{
+		TargetEntry *tle = (TargetEntry *) lfirst(lc1);
+		TargetEntry *child_tle = (TargetEntry *) lfirst(lc2);
+
+		child_tle->resname = tle->resname;
+		child_tle->resjunk = tle->resjunk;
+		child_tle->ressortgroupref = tle->ressortgroupref;
+		child_tle->resorigtbl = tle->resorigtbl;
+		child_tle->resorigcol = tle->resorigcol;
+	}
+	child->initPlan = list_concat(child->initPlan, cscan->scan.plan.initPlan);
+	return child;
+}
+
+/* Deactivate a node: it will pass rows through, or be spliced out. */
+static Plan *
+deactivate(CustomScan *cscan, PerturbationSpec *spec)
+{
+	spec->scope = SCOPE_NONE;
+	perturbation_spec_write(cscan, spec);
+	return splice_out(cscan);
+}
+
+/* Decide whether a node is needed, given its parent; returns its replacement. */
+static Plan *
+settle_node(FinalizeContext *ctx, CustomScan *cscan, Plan *parent)
+{
+	PerturbationSpec spec;
+	Plan *child = (Plan *) linitial(cscan->custom_plans);
+	bool top_level = ctx->current_plan_id == 0;
+
+	perturbation_spec_read(cscan, &spec);
+	spec.fingerprint = ctx->fingerprint;
+	if (spec.scope == SCOPE_NONE)
+		return deactivate(cscan, &spec);
+
+	/* rows made by functions and VALUES only keep their order (§4.3, §4.4) */
+	bool keep_function_rows = spec.kind == KIND_DML
+								  ? !(unorder_rows_perturb_values_returning || unorder_rows_perturb_function_rows)
+								  : !unorder_rows_perturb_function_rows;
+
+	if (keep_function_rows && !reads_tables(ctx, child))
+		return deactivate(cscan, &spec);
+	/* one row has no order (an aggregate without GROUP BY, a lone Result) */
+	if (spec.kind != KIND_DML && at_most_one_row(child))
+		return deactivate(cscan, &spec);
+
+	switch (spec.kind)
+	{
+		case KIND_AGGREGATE:
+			if (parent == NULL || !IsA(parent, Agg) ||
+				!(find_order_sensitive_aggref((Node *) parent->targetlist, NULL) ||
+				  find_order_sensitive_aggref((Node *) parent->qual, NULL)))
+				return deactivate(cscan, &spec);
+			break;
+		case KIND_LIMIT:
+			if (!surely_finite(ctx, child))
+				return deactivate(cscan, &spec);
+			break;
+		case KIND_RESULT:
+			if (!(spec.level_flags & LEVEL_TOP))
+			{
+				/* a subquery's order is seen only by ARRAY(subquery) */
+				bool subplan_root = parent == NULL || IsA(parent, Result) || IsA(parent, ProjectSet);
+
+				if (top_level || !subplan_root || !bms_is_member(ctx->current_plan_id, ctx->array_sublink_plans))
+					return deactivate(cscan, &spec);
+				if (!(spec.level_flags & LEVEL_HAS_ORDER_BY) &&
+					(unorder_rows_perturb_subquery_order || !(spec.level_flags & LEVEL_READS_ORDERED)))
+				{
+					spec.scope = SCOPE_ALL;
+					spec.nkeys = 0;
+				}
+			}
+			else if (ctx->is_cursor && (has_lock_rows_on_top(child) || is_simply_updatable(child)))
+				return deactivate(cscan, &spec); /* WHERE CURRENT OF must see the row (§5.1) */
+			break;
+		default:
+			break;
+	}
+
+	/* one node per stretch of rows: two could undo each other */
+	bool through_limit;
+	CustomScan *below = stacked_node_below(child, &through_limit);
+
+	if (below != NULL)
+	{
+		PerturbationSpec below_spec;
+
+		perturbation_spec_read(below, &below_spec);
+		if (!(spec.scope == SCOPE_ALL && below_spec.scope == SCOPE_WITHIN_RUNS))
+			return deactivate(cscan, &spec);
+		if (!through_limit)
+		{
+			/* this node shuffles everything the one below only shuffles within ties */
+			below_spec.scope = SCOPE_NONE;
+			perturbation_spec_write(below, &below_spec);
+		}
+	}
+	perturbation_spec_write(cscan, &spec);
+	return &cscan->scan.plan;
+}
+
+/* Splice out the stacked node below a slot if it was switched off. */
+static void
+splice_inactive_below(Plan **slot)
+{
+	while (*slot != NULL)
+	{
+		Plan *plan = *slot;
+
+		if (is_unorder_rows_scan(plan))
+		{
+			PerturbationSpec spec;
+
+			perturbation_spec_read((CustomScan *) plan, &spec);
+			if (spec.scope == SCOPE_NONE)
+				*slot = splice_out((CustomScan *) plan);
+			return;
+		}
+		switch (nodeTag(plan))
+		{
+			case T_Limit:
+			case T_Result:
+			case T_LockRows:
+			case T_Material:
+			case T_ProjectSet:
+				slot = &plan->lefttree;
+				break;
+			case T_SubqueryScan:
+				slot = &((SubqueryScan *) plan)->subplan;
+				break;
+			default:
+				return;
+		}
+	}
+}
+
+/* Settle every node of a tree, children first; returns the tree's new root. */
+static Plan *
+settle_tree(FinalizeContext *ctx, Plan *plan, Plan *parent)
+{
+	if (plan == NULL)
+		return NULL;
+	for_each_child_slot(plan, [&](Plan **child) { *child = settle_tree(ctx, *child, plan); });
+	if (is_unorder_rows_scan(plan))
+	{
+		CustomScan *cscan = (CustomScan *) plan;
+		Plan *replacement = settle_node(ctx, cscan, parent);
+
+		/* a node below that was switched off by this one: splice it out too */
+		if (replacement == plan)
+			splice_inactive_below((Plan **) &linitial(cscan->custom_plans));
+		return replacement;
+	}
+	return plan;
+}
+
+void
+finalize_perturbation_nodes(PlannedStmt *stmt, uint64 fingerprint, int cursor_options)
+{
+	FinalizeContext ctx;
+	ListCell *lc;
+	int plan_id = 0;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.stmt = stmt;
+	ctx.fingerprint = fingerprint;
+	ctx.is_cursor = (cursor_options & CURSOR_OPT_FAST_PLAN) != 0;
+
+	collect_array_sublinks_in_plan(&ctx, stmt->planTree);
+	foreach (lc, stmt->subplans)
+		collect_array_sublinks_in_plan(&ctx, (Plan *) lfirst(lc));
+
+	foreach (lc, stmt->subplans)
+	{
+		ctx.current_plan_id = ++plan_id;
+		lfirst(lc) = settle_tree(&ctx, (Plan *) lfirst(lc), NULL);
+	}
+	ctx.current_plan_id = 0;
+	stmt->planTree = settle_tree(&ctx, stmt->planTree, NULL);
+}

@@ -1,0 +1,16 @@
+/*
+ * order_analysis.hpp
+ *		Decisions on the finished plan: which perturbation nodes stay.
+ */
+#ifndef UNORDER_ROWS_ORDER_ANALYSIS_HPP
+#define UNORDER_ROWS_ORDER_ANALYSIS_HPP
+
+#include "pg/postgres_includes.hpp"
+
+/*
+ * finalize_perturbation_nodes: settle each perturbation node of a finished
+ * plan (keep, widen, or remove it) and stamp the statement fingerprint.
+ */
+void finalize_perturbation_nodes(PlannedStmt *stmt, uint64 fingerprint, int cursor_options);
+
+#endif

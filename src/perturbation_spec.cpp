@@ -1,0 +1,94 @@
+/*
+ * perturbation_spec.cpp
+ *		Encoding of PerturbationSpec in CustomScan.custom_private.
+ *
+ * Layout: list of four lists: header integers (kind, scope, level flags,
+ * fingerprint high word, fingerprint low word), key column numbers, key
+ * equality operators, key collations.
+ */
+#include "perturbation_spec.hpp"
+
+enum
+{
+	HEADER_KIND,
+	HEADER_SCOPE,
+	HEADER_LEVEL_FLAGS,
+	HEADER_FINGERPRINT_HIGH,
+	HEADER_FINGERPRINT_LOW,
+	HEADER_LENGTH
+};
+
+void
+perturbation_spec_read(const CustomScan *cscan, PerturbationSpec *spec)
+{
+	List *priv = cscan->custom_private;
+
+	if (list_length(priv) != 4 || !IsA(linitial(priv), IntList) ||
+		list_length((List *) linitial(priv)) != HEADER_LENGTH)
+		elog(ERROR, "unorder_rows: malformed plan node");
+
+	List *header = (List *) linitial(priv);
+	List *columns = (List *) lsecond(priv);
+	List *ops = (List *) lthird(priv);
+	List *collations = (List *) lfourth(priv);
+
+	spec->kind = (PerturbationKind) list_nth_int(header, HEADER_KIND);
+	spec->scope = (PerturbationScope) list_nth_int(header, HEADER_SCOPE);
+	spec->level_flags = list_nth_int(header, HEADER_LEVEL_FLAGS);
+	spec->fingerprint = ((uint64) (uint32) list_nth_int(header, HEADER_FINGERPRINT_HIGH) << 32) |
+						(uint64) (uint32) list_nth_int(header, HEADER_FINGERPRINT_LOW);
+	spec->nkeys = list_length(columns);
+	if (spec->nkeys > PERTURBATION_MAX_KEYS || list_length(ops) != spec->nkeys ||
+		list_length(collations) != spec->nkeys)
+		elog(ERROR, "unorder_rows: malformed plan node keys");
+	for (int i = 0; i < spec->nkeys; i++)
+	{
+		spec->key_columns[i] = (AttrNumber) list_nth_int(columns, i);
+		spec->key_equality_ops[i] = list_nth_oid(ops, i);
+		spec->key_collations[i] = list_nth_oid(collations, i);
+	}
+}
+
+void
+perturbation_spec_write(CustomScan *cscan, const PerturbationSpec *spec)
+{
+	List *header = NIL;
+	List *columns = NIL;
+	List *ops = NIL;
+	List *collations = NIL;
+
+	header = lappend_int(header, spec->kind);
+	header = lappend_int(header, spec->scope);
+	header = lappend_int(header, spec->level_flags);
+	header = lappend_int(header, (int) (uint32) (spec->fingerprint >> 32));
+	header = lappend_int(header, (int) (uint32) spec->fingerprint);
+	for (int i = 0; i < spec->nkeys; i++)
+	{
+		columns = lappend_int(columns, spec->key_columns[i]);
+		ops = lappend_oid(ops, spec->key_equality_ops[i]);
+		collations = lappend_oid(collations, spec->key_collations[i]);
+	}
+	/* An empty list is NIL, not an IntList: keep the shape checkable. */
+	cscan->custom_private = list_make4(header, columns, ops, collations);
+}
+
+const char *
+perturbation_kind_label(PerturbationKind kind, bool within_runs)
+{
+	switch (kind)
+	{
+		case KIND_RESULT:
+			return within_runs ? "ties in ORDER BY" : "result order without ORDER BY";
+		case KIND_LIMIT:
+			return within_runs ? "ties picked by LIMIT" : "rows picked by LIMIT without ORDER BY";
+		case KIND_AGGREGATE:
+			return "aggregate input order";
+		case KIND_WINDOW:
+			return "window function input order";
+		case KIND_DISTINCT:
+			return "rows picked by DISTINCT ON";
+		case KIND_DML:
+			return "DML processing order";
+	}
+	return "unknown";
+}

@@ -1,0 +1,64 @@
+/*
+ * perturbation_spec.hpp
+ *		What one perturbation node does, as stored in its plan node.
+ *
+ * The spec travels in CustomScan.custom_private as copyable nodes (integer
+ * and OID lists), so plans can be copied, cached and sent to parallel
+ * workers.  Read and write it only through the two functions below.
+ */
+#ifndef UNORDER_ROWS_PERTURBATION_SPEC_HPP
+#define UNORDER_ROWS_PERTURBATION_SPEC_HPP
+
+#include "pg/postgres_includes.hpp"
+
+/* Which open order a node perturbs (SPEC §3 items); shown by EXPLAIN. */
+enum PerturbationKind
+{
+	KIND_RESULT,	/* rows of a query level without ORDER BY, or its ties */
+	KIND_LIMIT,		/* rows a LIMIT / OFFSET / FETCH FIRST picks from */
+	KIND_AGGREGATE, /* input of order-sensitive aggregates */
+	KIND_WINDOW,	/* input of window functions */
+	KIND_DISTINCT,	/* rows DISTINCT ON picks from */
+	KIND_DML		/* rows INSERT/UPDATE/DELETE/MERGE process */
+};
+
+/* How the rows are rearranged. */
+enum PerturbationScope
+{
+	SCOPE_NONE,	  /* pass rows through; removed from the plan before execution */
+	SCOPE_ALL,	  /* every row may move */
+	SCOPE_WITHIN_RUNS /* rows move only within runs equal on the keys */
+};
+
+/* Flags about the query level the node was planned in. */
+enum
+{
+	LEVEL_TOP = 1 << 0,			  /* the statement's own level, not a subquery */
+	LEVEL_HAS_ORDER_BY = 1 << 1,  /* the level has its own ORDER BY */
+	LEVEL_READS_ORDERED = 1 << 2, /* reads a subquery/CTE with ORDER BY (§4.2) */
+};
+
+#define PERTURBATION_MAX_KEYS 64
+
+struct PerturbationSpec
+{
+	PerturbationKind kind;
+	PerturbationScope scope;
+	int level_flags;
+	uint64 fingerprint; /* statement fingerprint, set after planning */
+	int nkeys;
+	AttrNumber key_columns[PERTURBATION_MAX_KEYS]; /* in the child's output */
+	Oid key_equality_ops[PERTURBATION_MAX_KEYS];
+	Oid key_collations[PERTURBATION_MAX_KEYS];
+};
+
+/* perturbation_spec_read: decode (and sanity-check) a node's spec. */
+void perturbation_spec_read(const CustomScan *cscan, PerturbationSpec *spec);
+
+/* perturbation_spec_write: store a spec into a node (replaces custom_private). */
+void perturbation_spec_write(CustomScan *cscan, const PerturbationSpec *spec);
+
+/* perturbation_kind_label: the user-facing description of a kind. */
+const char *perturbation_kind_label(PerturbationKind kind, bool within_runs);
+
+#endif

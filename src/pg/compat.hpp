@@ -1,0 +1,112 @@
+/*
+ * compat.hpp
+ *		Version shims: every PG_VERSION_NUM difference lives here.
+ *
+ * unorder_rows targets PostgreSQL 13 to 18 from one source tree.  Code
+ * elsewhere calls the helpers below instead of testing PG_VERSION_NUM.
+ */
+#ifndef UNORDER_ROWS_PG_COMPAT_HPP
+#define UNORDER_ROWS_PG_COMPAT_HPP
+
+#if PG_VERSION_NUM < 130000
+#error "unorder_rows requires PostgreSQL 13 or later"
+#endif
+
+#if PG_VERSION_NUM >= 160000
+extern "C"
+{
+#include "nodes/queryjumble.h"
+}
+#elif PG_VERSION_NUM >= 140000
+extern "C"
+{
+#include "utils/queryjumble.h"
+}
+#endif
+
+/* Begin a heap tuplesort that is read once, forward. */
+static inline Tuplesortstate *
+compat_tuplesort_begin_heap(TupleDesc desc, int nkeys, AttrNumber *cols, Oid *ops, Oid *collations,
+							bool *nulls_first, int work_mem_kb)
+{
+#if PG_VERSION_NUM >= 150000
+	return tuplesort_begin_heap(desc, nkeys, cols, ops, collations, nulls_first, work_mem_kb, NULL,
+								TUPLESORT_NONE);
+#else
+	return tuplesort_begin_heap(desc, nkeys, cols, ops, collations, nulls_first, work_mem_kb, NULL, false);
+#endif
+}
+
+/* Ask core to compute query ids (the statement fingerprint) where it can. */
+static inline void
+compat_enable_query_id(void)
+{
+#if PG_VERSION_NUM >= 140000
+	EnableQueryId();
+#endif
+}
+
+/*
+ * Fingerprint of a statement that is the same for whitespace, comment and
+ * constant changes: core's query id when available.  Returns 0 when none.
+ */
+static inline uint64
+compat_query_fingerprint(Query *parse, const char *query_string)
+{
+	if (parse->queryId != UINT64CONST(0))
+		return parse->queryId;
+#if PG_VERSION_NUM >= 140000
+	if (query_string != NULL && IsQueryIdEnabled())
+	{
+		/* e.g. the inner query of CREATE TABLE AS: jumble a copy ourselves */
+		Query *copy = (Query *) copyObject(parse);
+
+		JumbleQuery(copy, query_string);
+		return copy->queryId;
+	}
+#endif
+	return UINT64CONST(0);
+}
+
+/* Claim the "unorder_rows." prefix: unknown names under it become errors. */
+static inline void
+compat_mark_guc_prefix_reserved(const char *prefix)
+{
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved(prefix);
+#else
+	EmitWarningsOnPlaceholders(prefix);
+#endif
+}
+
+/*
+ * Whether an Agg of this level may rely on presorted input for aggregates
+ * with ORDER BY or DISTINCT (PostgreSQL 16 sorts their input in the plan).
+ */
+static inline bool
+compat_aggregates_may_use_input_order(PlannerInfo *root)
+{
+#if PG_VERSION_NUM >= 160000
+	return root->numOrderedAggs > 0;
+#else
+	(void) root;
+	return false;
+#endif
+}
+
+/* expression_tree_walker with a typed callback (PostgreSQL 16 typed it too). */
+typedef bool (*compat_tree_walker)(Node *node, void *context);
+
+static inline bool
+compat_expression_tree_walker(Node *node, compat_tree_walker walker, void *context)
+{
+#if PG_VERSION_NUM >= 160000
+	return expression_tree_walker(node, walker, context);
+#else
+	/* via void (*)(void), the generic function pointer type */
+	return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)(void)>(walker)),
+								  context);
+#endif
+}
+
+#endif

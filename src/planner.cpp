@@ -1,0 +1,501 @@
+/*
+ * planner.cpp
+ *		Where perturbation nodes enter the plan.
+ *
+ * PostgreSQL knows, at each query level, which order it promised and which
+ * orders the plan relies on: they are the pathkeys of the paths it builds.
+ * So the nodes are added as paths, at the points where an observer can see
+ * an order that SQL leaves open (SPEC §3), once the planner has chosen its
+ * paths at that stage (create_upper_paths_hook):
+ *	- UPPERREL_FINAL: the query level's result (ties only, under ORDER BY),
+ *	  the rows a LIMIT picks from, the rows a DML statement processes;
+ *	- UPPERREL_GROUP_AGG: aggregate input;
+ *	- UPPERREL_WINDOW: window function input;
+ *	- UPPERREL_DISTINCT: the rows DISTINCT ON picks from.
+ * A node copies the cost, rows and pathkeys of the path it wraps, so the
+ * planner's choices stay exactly as they were (SPEC §5.4), and it only ever
+ * permutes within runs equal on the wrapped path's pathkeys when it has any
+ * that someone may rely on, so no order the plan depends on is broken.
+ *
+ * After standard planning, the planner hook hands the finished plan to
+ * order_analysis.cpp, which removes the nodes that turn out to be unneeded.
+ */
+#include "pg/postgres_includes.hpp"
+
+#include "order_analysis.hpp"
+#include "perturbation_spec.hpp"
+#include "planner.hpp"
+#include "settings.hpp"
+#include "shuffle_scan.hpp"
+
+/* ---- saved hook values ---- */
+
+static create_upper_paths_hook_type prev_create_upper_paths_hook = NULL;
+static planner_hook_type prev_planner_hook = NULL;
+
+/* ---- function declarations ---- */
+
+static Plan *plan_unorder_rows_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlist,
+									List *clauses, List *custom_plans);
+
+static const CustomPathMethods unorder_rows_path_methods = {
+	"UnorderRows",
+	plan_unorder_rows_path,
+};
+
+/* Private data of a path: kind, scope, level flags and the pathkeys to keep. */
+enum
+{
+	PATH_PRIVATE_KIND,
+	PATH_PRIVATE_SCOPE,
+	PATH_PRIVATE_LEVEL_FLAGS,
+	PATH_PRIVATE_PATHKEYS
+};
+
+/* Whether a path is one of our wrappers. */
+static bool
+is_wrapper_path(const Path *path)
+{
+	return IsA(path, CustomPath) && ((const CustomPath *) path)->methods == &unorder_rows_path_methods;
+}
+
+/* Whether a CTE, looked up from a query level, has its own ORDER BY. */
+static bool
+cte_is_ordered(PlannerInfo *root, RangeTblEntry *rte)
+{
+	PlannerInfo *level = root;
+
+	for (Index up = rte->ctelevelsup; up > 0 && level != NULL; up--)
+		level = level->parent_root;
+	if (level == NULL)
+		return false;
+
+	ListCell *lc;
+
+	foreach (lc, level->parse->cteList)
+	{
+		CommonTableExpr *cte = (CommonTableExpr *) lfirst(lc);
+
+		if (strcmp(cte->ctename, rte->ctename) == 0)
+			return IsA(cte->ctequery, Query) && ((Query *) cte->ctequery)->sortClause != NIL;
+	}
+	return false;
+}
+
+/* Whether this level reads a subquery or CTE with its own ORDER BY (§4.2). */
+static bool
+level_reads_ordered_input(PlannerInfo *root)
+{
+	ListCell *lc;
+
+	foreach (lc, root->parse->rtable)
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+		if (rte->rtekind == RTE_SUBQUERY && rte->subquery != NULL && rte->subquery->sortClause != NIL)
+			return true;
+		if (rte->rtekind == RTE_CTE && cte_is_ordered(root, rte))
+			return true;
+	}
+	return false;
+}
+
+/* The flags describing the query level being planned. */
+static int
+level_flags(PlannerInfo *root)
+{
+	int flags = 0;
+
+	if (root->parent_root == NULL)
+		flags |= LEVEL_TOP;
+	if (root->parse->sortClause != NIL)
+		flags |= LEVEL_HAS_ORDER_BY;
+	if (level_reads_ordered_input(root))
+		flags |= LEVEL_READS_ORDERED;
+	return flags;
+}
+
+/*
+ * A path that reads its subpath and emits the same rows, permuted; costs,
+ * rows and pathkeys are the subpath's.
+ */
+static Path *
+make_wrapper_path(PlannerInfo *root, RelOptInfo *rel, Path *subpath, PerturbationKind kind,
+				  PerturbationScope scope, List *keep_pathkeys)
+{
+	CustomPath *cpath = makeNode(CustomPath);
+
+	cpath->path.pathtype = T_CustomScan;
+	cpath->path.parent = rel;
+	cpath->path.pathtarget = subpath->pathtarget;
+	cpath->path.param_info = subpath->param_info;
+	cpath->path.parallel_aware = false;
+	cpath->path.parallel_safe = subpath->parallel_safe;
+	cpath->path.parallel_workers = subpath->parallel_workers;
+	cpath->path.rows = subpath->rows;
+	cpath->path.startup_cost = subpath->startup_cost;
+	cpath->path.total_cost = subpath->total_cost;
+	cpath->path.pathkeys = subpath->pathkeys;
+	cpath->flags = 0;
+	cpath->custom_paths = list_make1(subpath);
+	cpath->custom_private = list_make4(makeInteger(kind), makeInteger(scope), makeInteger(level_flags(root)),
+									   scope == SCOPE_WITHIN_RUNS ? keep_pathkeys : NIL);
+	cpath->methods = &unorder_rows_path_methods;
+	return &cpath->path;
+}
+
+/* Wrap *slot unless it is already wrapped. */
+static void
+wrap_in_place(PlannerInfo *root, RelOptInfo *rel, Path **slot, PerturbationKind kind, PerturbationScope scope,
+			  List *keep_pathkeys)
+{
+	if (is_wrapper_path(*slot) || scope == SCOPE_NONE)
+		return;
+	if (scope == SCOPE_WITHIN_RUNS && keep_pathkeys == NIL)
+		scope = SCOPE_ALL;
+	*slot = make_wrapper_path(root, rel, *slot, kind, scope, keep_pathkeys);
+}
+
+/*
+ * Scope for an observer that does not need any order (a LIMIT or result
+ * without ORDER BY, a hashed aggregate, a DML source): everything, unless the
+ * level reads a subquery or CTE with its own ORDER BY, whose order is kept
+ * (§4.2): then only within the subpath's order, or not at all when the
+ * planner kept no pathkeys for it (it drops those the outer level does not
+ * use, so the subquery's order is no longer visible in the path).
+ */
+static PerturbationScope
+free_scope(PlannerInfo *root, Path *subpath)
+{
+	if (unorder_rows_perturb_subquery_order || !level_reads_ordered_input(root))
+		return SCOPE_ALL;
+	return subpath->pathkeys != NIL ? SCOPE_WITHIN_RUNS : SCOPE_NONE;
+}
+
+/*
+ * Where to insert above rows a set-returning function may have produced:
+ * below a ProjectSet (SRFs in the target list), so that each input row's
+ * function rows stay in their defined order (§4.4).
+ */
+static Path **
+below_function_projection(Path **slot)
+{
+	if (unorder_rows_perturb_function_rows)
+		return slot;
+	if (IsA(*slot, ProjectionPath) && IsA(((ProjectionPath *) *slot)->subpath, ProjectSetPath))
+		return &((ProjectSetPath *) ((ProjectionPath *) *slot)->subpath)->subpath;
+	if (IsA(*slot, ProjectSetPath))
+		return &((ProjectSetPath *) *slot)->subpath;
+	return slot;
+}
+
+/*
+ * UPPERREL_FINAL: each final path is [ModifyTable] or [Limit] [LockRows] base.
+ * Insert where the level's open order becomes visible.
+ */
+static void
+wrap_final_path(PlannerInfo *root, RelOptInfo *final_rel, Path **top)
+{
+	Query *parse = root->parse;
+	bool top_level = root->parent_root == NULL;
+	bool ordered = parse->sortClause != NIL;
+
+	if (IsA(*top, ModifyTablePath))
+	{
+		ModifyTablePath *mt = (ModifyTablePath *) *top;
+		Path **source = below_function_projection(&mt->subpath);
+
+		wrap_in_place(root, final_rel, source, KIND_DML, free_scope(root, *source), (*source)->pathkeys);
+		return;
+	}
+	if (ordered && !unorder_rows_perturb_ties)
+		return;
+
+	LimitPath *limit = IsA(*top, LimitPath) ? (LimitPath *) *top : NULL;
+	Path **below_limit = limit != NULL ? &limit->subpath : top;
+	LockRowsPath *lock = IsA(*below_limit, LockRowsPath) ? (LockRowsPath *) *below_limit : NULL;
+	Path **base = lock != NULL ? &lock->subpath : below_limit;
+
+	base = below_function_projection(base);
+
+	/* ties under ORDER BY: the statement promised sort_pathkeys, a subquery its path's */
+	PerturbationScope scope = ordered ? SCOPE_WITHIN_RUNS : free_scope(root, *base);
+	List *keys = (ordered && top_level) ? root->sort_pathkeys : (*base)->pathkeys;
+	/* a subquery's parent may rely on its pathkeys; keep them unless fully shuffled */
+	bool drop_pathkeys = !top_level && scope == SCOPE_ALL;
+
+	if (limit != NULL)
+	{
+		/* rows the LIMIT picks from; with FOR UPDATE, also which rows get locked (§3.2) */
+		wrap_in_place(root, final_rel, base, KIND_LIMIT, scope, keys);
+		if (drop_pathkeys)
+		{
+			(*base)->pathkeys = NIL;
+			if (lock != NULL)
+				lock->path.pathkeys = NIL;
+			limit->path.pathkeys = NIL;
+		}
+		/* fallback for the statement's result, dropped after planning when unneeded */
+		if (top_level)
+			wrap_in_place(root, final_rel, top, KIND_RESULT, scope, keys);
+		return;
+	}
+	if (lock != NULL)
+	{
+		/* lock order is kept (§4.5) unless asked for; the result order is not */
+		if (unorder_rows_perturb_lock_order)
+			wrap_in_place(root, final_rel, base, KIND_RESULT, scope, keys);
+		else if (top_level)
+			wrap_in_place(root, final_rel, top, KIND_RESULT, scope, keys);
+		return;
+	}
+
+	/*
+	 * The level's result.  A subquery's parent may rely on its pathkeys, so
+	 * there the node stays within them; after planning it is kept only for
+	 * ARRAY(subquery), where it may shuffle freely.
+	 */
+	if (top_level)
+		wrap_in_place(root, final_rel, base, KIND_RESULT, scope, keys);
+	else
+		wrap_in_place(root, final_rel, base, KIND_RESULT, SCOPE_WITHIN_RUNS, (*base)->pathkeys);
+}
+
+/* UPPERREL_GROUP_AGG: input of aggregates (decided per Agg after planning). */
+static void
+wrap_aggregate_inputs(PlannerInfo *root, RelOptInfo *grouped_rel)
+{
+	ListCell *lc;
+
+	foreach (lc, grouped_rel->pathlist)
+	{
+		Path *path = (Path *) lfirst(lc);
+
+		if (IsA(path, ProjectionPath))
+			path = ((ProjectionPath *) path)->subpath;
+		if (!IsA(path, AggPath))
+			continue;
+
+		AggPath *agg = (AggPath *) path;
+		/* a sorted Agg, and any Agg fed presorted input, relies on the input order */
+		bool needs_order = agg->aggstrategy == AGG_SORTED || compat_aggregates_may_use_input_order(root);
+		PerturbationScope scope = needs_order ? SCOPE_WITHIN_RUNS : free_scope(root, agg->subpath);
+
+		wrap_in_place(root, grouped_rel, &agg->subpath, KIND_AGGREGATE, scope, agg->subpath->pathkeys);
+	}
+}
+
+/* UPPERREL_WINDOW: input of every WindowAgg, within its sort order. */
+static void
+wrap_window_inputs(PlannerInfo *root, RelOptInfo *window_rel)
+{
+	ListCell *lc;
+
+	foreach (lc, window_rel->pathlist)
+	{
+		Path *path = (Path *) lfirst(lc);
+
+		for (;;)
+		{
+			if (IsA(path, ProjectionPath))
+				path = ((ProjectionPath *) path)->subpath;
+			else if (IsA(path, SortPath))
+				path = ((SortPath *) path)->subpath;
+			else if (IsA(path, IncrementalSortPath))
+				path = ((IncrementalSortPath *) path)->spath.subpath;
+			else if (IsA(path, WindowAggPath))
+			{
+				WindowAggPath *window = (WindowAggPath *) path;
+
+				wrap_in_place(root, window_rel, &window->subpath, KIND_WINDOW, SCOPE_WITHIN_RUNS,
+							  window->subpath->pathkeys);
+				path = ((CustomPath *) window->subpath)->custom_paths != NIL
+						   ? (Path *) linitial(((CustomPath *) window->subpath)->custom_paths)
+						   : window->subpath;
+			}
+			else
+				break;
+		}
+	}
+}
+
+/* UPPERREL_DISTINCT: the rows DISTINCT ON picks one of, per group. */
+static void
+wrap_distinct_inputs(PlannerInfo *root, RelOptInfo *distinct_rel)
+{
+	ListCell *lc;
+
+	if (!root->parse->hasDistinctOn || !unorder_rows_perturb_ties)
+		return;
+	foreach (lc, distinct_rel->pathlist)
+	{
+		Path *path = (Path *) lfirst(lc);
+
+		if (IsA(path, UpperUniquePath))
+		{
+			UpperUniquePath *unique = (UpperUniquePath *) path;
+
+			wrap_in_place(root, distinct_rel, &unique->subpath, KIND_DISTINCT, SCOPE_WITHIN_RUNS,
+						  unique->subpath->pathkeys);
+		}
+	}
+}
+
+/* create_upper_paths_hook: add wrappers at each upper planning stage. */
+static void
+unorder_rows_create_upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
+								RelOptInfo *output_rel, void *extra)
+{
+	if (prev_create_upper_paths_hook)
+		prev_create_upper_paths_hook(root, stage, input_rel, output_rel, extra);
+
+	if (!unorder_rows_active())
+		return;
+
+	ListCell *lc;
+
+	switch (stage)
+	{
+		case UPPERREL_GROUP_AGG:
+			wrap_aggregate_inputs(root, output_rel);
+			break;
+		case UPPERREL_WINDOW:
+			wrap_window_inputs(root, output_rel);
+			break;
+		case UPPERREL_DISTINCT:
+			wrap_distinct_inputs(root, output_rel);
+			break;
+		case UPPERREL_FINAL:
+			foreach (lc, output_rel->pathlist)
+			{
+				Path *path = (Path *) lfirst(lc);
+
+				wrap_final_path(root, output_rel, &path);
+				lfirst(lc) = path;
+			}
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * Find the column of the child's target list that a pathkey sorts on, with
+ * the equality operator and collation that define ties.
+ */
+static bool
+find_key_column(PathKey *pathkey, List *child_tlist, AttrNumber *column, Oid *equality_op, Oid *collation)
+{
+	EquivalenceClass *ec = pathkey->pk_eclass;
+	ListCell *lc;
+
+	while (ec->ec_merged != NULL)
+		ec = ec->ec_merged;
+	foreach (lc, ec->ec_members)
+	{
+		EquivalenceMember *em = (EquivalenceMember *) lfirst(lc);
+
+		if (em->em_is_const)
+			continue;
+
+		TargetEntry *tle = tlist_member(em->em_expr, child_tlist);
+
+		if (tle == NULL)
+			continue;
+
+		Oid op = get_opfamily_member(pathkey->pk_opfamily, em->em_datatype, em->em_datatype,
+									 BTEqualStrategyNumber);
+
+		if (!OidIsValid(op))
+			continue;
+		*column = tle->resno;
+		*equality_op = op;
+		*collation = ec->ec_collation;
+		return true;
+	}
+	return false;
+}
+
+/* PlanCustomPath: the CustomScan above the child's plan. */
+static Plan *
+plan_unorder_rows_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlist, List *clauses,
+					   List *custom_plans)
+{
+	CustomScan *cscan = makeNode(CustomScan);
+	Plan *child = (Plan *) linitial(custom_plans);
+	List *priv = best_path->custom_private;
+	PerturbationSpec spec;
+
+	/* the node neither filters nor projects: the child applied every clause */
+	cscan->scan.plan.targetlist = tlist != NIL ? tlist : (List *) copyObject(child->targetlist);
+	cscan->scan.plan.qual = NIL;
+	cscan->scan.scanrelid = 0;
+	cscan->flags = best_path->flags;
+	cscan->custom_plans = custom_plans;
+	cscan->custom_exprs = NIL;
+	cscan->custom_scan_tlist = (List *) copyObject(child->targetlist);
+	cscan->methods = &unorder_rows_scan_methods;
+
+	/*
+	 * At the top of a level, PostgreSQL labels the topmost node's columns
+	 * (names, junk markers such as LockRows' "ctid1"); nodes that share their
+	 * child's target list, like LockRows, rely on that.  Label the child as
+	 * it would have been labelled without us.
+	 */
+	if (rel->reloptkind == RELOPT_UPPER_REL && list_length(child->targetlist) == list_length(root->processed_tlist))
+		apply_tlist_labeling(child->targetlist, root->processed_tlist);
+
+	memset(&spec, 0, sizeof(spec));
+	spec.kind = (PerturbationKind) intVal(list_nth(priv, PATH_PRIVATE_KIND));
+	spec.scope = (PerturbationScope) intVal(list_nth(priv, PATH_PRIVATE_SCOPE));
+	spec.level_flags = intVal(list_nth(priv, PATH_PRIVATE_LEVEL_FLAGS));
+
+	if (spec.scope == SCOPE_WITHIN_RUNS)
+	{
+		List *pathkeys = (List *) list_nth(priv, PATH_PRIVATE_PATHKEYS);
+		ListCell *lc;
+
+		foreach (lc, pathkeys)
+		{
+			/* a key we cannot find would let rows move across it: do nothing then */
+			if (spec.nkeys == PERTURBATION_MAX_KEYS ||
+				!find_key_column((PathKey *) lfirst(lc), child->targetlist, &spec.key_columns[spec.nkeys],
+								 &spec.key_equality_ops[spec.nkeys], &spec.key_collations[spec.nkeys]))
+			{
+				spec.scope = SCOPE_NONE;
+				spec.nkeys = 0;
+				break;
+			}
+			spec.nkeys++;
+		}
+	}
+	perturbation_spec_write(cscan, &spec);
+	return &cscan->scan.plan;
+}
+
+/* planner_hook: plan, then finalize the perturbation nodes of the plan. */
+static PlannedStmt *
+unorder_rows_planner(Query *parse, const char *query_string, int cursor_options, ParamListInfo bound_params)
+{
+	bool active = unorder_rows_active();
+	uint64 fingerprint = active ? compat_query_fingerprint(parse, query_string) : 0;
+	PlannedStmt *result;
+
+	if (prev_planner_hook)
+		result = prev_planner_hook(parse, query_string, cursor_options, bound_params);
+	else
+		result = standard_planner(parse, query_string, cursor_options, bound_params);
+
+	if (active)
+		finalize_perturbation_nodes(result, fingerprint, cursor_options);
+	return result;
+}
+
+void
+unorder_rows_install_planner_hooks(void)
+{
+	prev_create_upper_paths_hook = create_upper_paths_hook;
+	create_upper_paths_hook = unorder_rows_create_upper_paths;
+	prev_planner_hook = planner_hook;
+	planner_hook = unorder_rows_planner;
+}

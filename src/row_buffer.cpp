@@ -1,0 +1,288 @@
+/*
+ * row_buffer.cpp
+ *		Batch buffering and permutation; see row_buffer.hpp.
+ */
+#include "row_buffer.hpp"
+
+#include <new>
+
+namespace core = unorder_rows::core;
+using unorder_rows::core::Rng;
+using unorder_rows::core::StreamingLead;
+
+struct RowBuffer
+{
+	TupleDesc desc;
+	core::Mode mode;
+	Size memory_limit;	  /* bytes of row copies before spilling */
+	MemoryContext rows_cxt; /* row copies and the permutation; reset per batch */
+
+	/* in-memory phase */
+	MinimalTuple *rows;
+	uint32 nrows;
+	uint32 capacity;
+	uint32 *perm;
+	uint32 emit_pos;
+
+	/* spilled phase */
+	Tuplesortstate *sort;
+	TupleDesc sort_desc;	 /* desc plus one int8 sort key */
+	TupleTableSlot *sort_in;	 /* virtual, to feed the sort */
+	TupleTableSlot *sort_out; /* minimal, to read it back */
+	StreamingLead lead;
+	bool has_lead_row;
+	bool lead_emitted;
+	uint64 lead_index;
+
+	uint64 input_count;
+	bool finished;
+
+	TupleTableSlot *first_slot; /* row 0 of the batch */
+	TupleTableSlot *probe_slot; /* scratch slot to look at a stored row */
+	TupleTableSlot *lead_slot;	/* row held aside when spilled */
+};
+
+RowBuffer *
+row_buffer_create(TupleDesc desc, core::Mode mode, int work_mem_kb)
+{
+	RowBuffer *buffer = (RowBuffer *) palloc0(sizeof(RowBuffer));
+
+	buffer->desc = desc;
+	buffer->mode = mode;
+	buffer->memory_limit = (Size) work_mem_kb * 1024;
+	buffer->rows_cxt = AllocSetContextCreate(CurrentMemoryContext, "unorder_rows batch", ALLOCSET_DEFAULT_SIZES);
+	new (&buffer->lead) StreamingLead(mode);
+	buffer->first_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	buffer->probe_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	buffer->lead_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	return buffer;
+}
+
+bool
+slots_identical(TupleTableSlot *a, TupleTableSlot *b)
+{
+	TupleDesc desc = a->tts_tupleDescriptor;
+
+	slot_getallattrs(a);
+	slot_getallattrs(b);
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(desc, i);
+
+		if (a->tts_isnull[i] != b->tts_isnull[i])
+			return false;
+		if (a->tts_isnull[i])
+			continue;
+		if (!datum_image_eq(a->tts_values[i], b->tts_values[i], attr->attbyval, attr->attlen))
+			return false;
+	}
+	return true;
+}
+
+void
+copy_slot_to_virtual(TupleTableSlot *source, TupleTableSlot *out)
+{
+	int natts = out->tts_tupleDescriptor->natts;
+
+	slot_getallattrs(source);
+	ExecClearTuple(out);
+	memcpy(out->tts_values, source->tts_values, natts * sizeof(Datum));
+	memcpy(out->tts_isnull, source->tts_isnull, natts * sizeof(bool));
+	ExecStoreVirtualTuple(out);
+}
+
+/* Put one row into the spill sort under the given key. */
+static void
+sort_put(RowBuffer *buffer, TupleTableSlot *slot, int64 key)
+{
+	int natts = buffer->desc->natts;
+	TupleTableSlot *in = buffer->sort_in;
+
+	slot_getallattrs(slot);
+	ExecClearTuple(in);
+	memcpy(in->tts_values, slot->tts_values, natts * sizeof(Datum));
+	memcpy(in->tts_isnull, slot->tts_isnull, natts * sizeof(bool));
+	in->tts_values[natts] = Int64GetDatum(key);
+	in->tts_isnull[natts] = false;
+	ExecStoreVirtualTuple(in);
+	tuplesort_puttupleslot(buffer->sort, in);
+}
+
+/* Route one row of a spilled batch: lead candidate or sorted rest. */
+static void
+spill_route(RowBuffer *buffer, TupleTableSlot *slot, uint64 index, Rng &rng)
+{
+	if (index > 0)
+	{
+		bool distinct = !slots_identical(slot, buffer->first_slot);
+
+		if (buffer->lead.offer(distinct, rng))
+		{
+			if (buffer->has_lead_row)
+				sort_put(buffer, buffer->lead_slot,
+						 unorder_rows::core::rest_sort_key(buffer->mode, buffer->lead_index, rng));
+			ExecCopySlot(buffer->lead_slot, slot);
+			buffer->lead_index = index;
+			buffer->has_lead_row = true;
+			return;
+		}
+	}
+	sort_put(buffer, slot, unorder_rows::core::rest_sort_key(buffer->mode, index, rng));
+}
+
+/* Move the in-memory batch into a tuplesort; later rows go there directly. */
+static void
+spill(RowBuffer *buffer, Rng &rng)
+{
+	int natts = buffer->desc->natts;
+
+	if (buffer->sort_desc == NULL)
+	{
+		buffer->sort_desc = CreateTemplateTupleDesc(natts + 1);
+		for (int i = 0; i < natts; i++)
+			TupleDescCopyEntry(buffer->sort_desc, i + 1, buffer->desc, i + 1);
+		TupleDescInitEntry(buffer->sort_desc, natts + 1, "unorder_rows_key", INT8OID, -1, 0);
+		buffer->sort_in = MakeSingleTupleTableSlot(buffer->sort_desc, &TTSOpsVirtual);
+		buffer->sort_out = MakeSingleTupleTableSlot(buffer->sort_desc, &TTSOpsMinimalTuple);
+	}
+
+	AttrNumber key_column = natts + 1;
+	Oid key_less = Int8LessOperator;
+	Oid key_collation = InvalidOid;
+	bool nulls_first = false;
+
+	buffer->sort =
+		compat_tuplesort_begin_heap(buffer->sort_desc, 1, &key_column, &key_less, &key_collation, &nulls_first,
+									(int) (buffer->memory_limit / 1024));
+
+	/* row 0 must outlive the memory it was stored in */
+	ExecStoreMinimalTuple(buffer->rows[0], buffer->first_slot, false);
+	ExecMaterializeSlot(buffer->first_slot);
+	for (uint32 i = 0; i < buffer->nrows; i++)
+	{
+		ExecStoreMinimalTuple(buffer->rows[i], buffer->probe_slot, false);
+		spill_route(buffer, buffer->probe_slot, i, rng);
+	}
+	ExecClearTuple(buffer->probe_slot);
+	MemoryContextReset(buffer->rows_cxt);
+	buffer->rows = NULL;
+	buffer->nrows = buffer->capacity = 0;
+}
+
+void
+row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, Rng &rng)
+{
+	uint64 index = buffer->input_count++;
+
+	if (buffer->sort != NULL)
+	{
+		spill_route(buffer, slot, index, rng);
+		return;
+	}
+
+	MemoryContext old = MemoryContextSwitchTo(buffer->rows_cxt);
+
+	if (buffer->nrows == buffer->capacity)
+	{
+		if (buffer->capacity >= PG_UINT32_MAX / 2)
+			ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+							errmsg("unorder_rows cannot hold more than %u rows in memory", buffer->capacity)));
+		uint32 capacity = buffer->capacity == 0 ? 64 : buffer->capacity * 2;
+		Size bytes = (Size) capacity * sizeof(MinimalTuple);
+
+		buffer->rows = buffer->rows == NULL ? (MinimalTuple *) MemoryContextAllocHuge(buffer->rows_cxt, bytes)
+											: (MinimalTuple *) repalloc_huge(buffer->rows, bytes);
+		buffer->capacity = capacity;
+	}
+	buffer->rows[buffer->nrows++] = ExecCopySlotMinimalTuple(slot);
+	MemoryContextSwitchTo(old);
+
+	if (MemoryContextMemAllocated(buffer->rows_cxt, true) > buffer->memory_limit && buffer->nrows > 1)
+		spill(buffer, rng);
+}
+
+void
+row_buffer_finish(RowBuffer *buffer, Rng &rng)
+{
+	buffer->finished = true;
+	buffer->emit_pos = 0;
+	if (buffer->sort != NULL)
+	{
+		tuplesort_performsort(buffer->sort);
+		buffer->lead_emitted = !buffer->has_lead_row;
+		return;
+	}
+
+	uint32 n = buffer->nrows;
+
+	if (n == 0)
+		return;
+	buffer->perm = (uint32 *) MemoryContextAllocHuge(buffer->rows_cxt, (Size) n * sizeof(uint32));
+	ExecStoreMinimalTuple(buffer->rows[0], buffer->first_slot, false);
+
+	/* "row i differs from row 0": looks at a row only when the core asks */
+	auto distinct_from_first = [buffer](uint32 i) {
+		ExecStoreMinimalTuple(buffer->rows[i], buffer->probe_slot, false);
+		return !slots_identical(buffer->probe_slot, buffer->first_slot);
+	};
+	unorder_rows::core::order_batch(buffer->mode, buffer->perm, n, rng, distinct_from_first);
+}
+
+bool
+row_buffer_next(RowBuffer *buffer, TupleTableSlot *out)
+{
+	Assert(buffer->finished);
+	if (buffer->sort != NULL)
+	{
+		if (!buffer->lead_emitted)
+		{
+			buffer->lead_emitted = true;
+			copy_slot_to_virtual(buffer->lead_slot, out);
+			return true;
+		}
+		if (!tuplesort_gettupleslot(buffer->sort, true, false, buffer->sort_out, NULL))
+			return false;
+		copy_slot_to_virtual(buffer->sort_out, out);
+		return true;
+	}
+	if (buffer->emit_pos >= buffer->nrows)
+		return false;
+	ExecStoreMinimalTuple(buffer->rows[buffer->perm[buffer->emit_pos++]], buffer->probe_slot, false);
+	copy_slot_to_virtual(buffer->probe_slot, out);
+	return true;
+}
+
+void
+row_buffer_reset(RowBuffer *buffer)
+{
+	if (buffer->sort != NULL)
+	{
+		tuplesort_end(buffer->sort);
+		buffer->sort = NULL;
+	}
+	ExecClearTuple(buffer->first_slot);
+	ExecClearTuple(buffer->probe_slot);
+	ExecClearTuple(buffer->lead_slot);
+	MemoryContextReset(buffer->rows_cxt);
+	buffer->rows = NULL;
+	buffer->perm = NULL;
+	buffer->nrows = buffer->capacity = 0;
+	buffer->emit_pos = 0;
+	new (&buffer->lead) StreamingLead(buffer->mode);
+	buffer->has_lead_row = false;
+	buffer->lead_emitted = false;
+	buffer->input_count = 0;
+	buffer->finished = false;
+}
+
+uint64
+row_buffer_rows(const RowBuffer *buffer)
+{
+	return buffer->input_count;
+}
+
+bool
+row_buffer_spilled(const RowBuffer *buffer)
+{
+	return buffer->sort != NULL;
+}

@@ -1,0 +1,55 @@
+/*
+ * row_buffer.hpp
+ *		Holds one batch of rows and hands them back permuted.
+ *
+ * A batch is everything a perturbation node receives, or one run of tied
+ * rows.  Rows are copied into a memory context while they fit in work_mem and
+ * permuted in place (src/core's order_batch); beyond work_mem the batch moves
+ * into a tuplesort keyed on a random (or descending) number, which spills to
+ * temporary files under work_mem, temp_file_limit and cancel like any sort,
+ * with one "lead" row held aside to keep the SPEC §5.2 guarantee.
+ *
+ * All state lives in palloc'd memory of the executor's query context, so an
+ * error anywhere releases it with the query; nothing here has a destructor.
+ */
+#ifndef UNORDER_ROWS_ROW_BUFFER_HPP
+#define UNORDER_ROWS_ROW_BUFFER_HPP
+
+#include "pg/postgres_includes.hpp"
+
+#include "core/permutation.hpp"
+
+struct RowBuffer;
+
+/* row_buffer_create: an empty buffer for rows of the given descriptor. */
+RowBuffer *row_buffer_create(TupleDesc desc, unorder_rows::core::Mode mode, int work_mem_kb);
+
+/* row_buffer_add: copy one row into the batch. */
+void row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, unorder_rows::core::Rng &rng);
+
+/* row_buffer_finish: no more rows; decide the order of the batch. */
+void row_buffer_finish(RowBuffer *buffer, unorder_rows::core::Rng &rng);
+
+/*
+ * row_buffer_next: store the next row of the permuted batch into a virtual
+ * slot; false when the batch is exhausted.  The row stays valid until the
+ * next call or reset.
+ */
+bool row_buffer_next(RowBuffer *buffer, TupleTableSlot *out);
+
+/* row_buffer_reset: forget the batch (and its temporary files). */
+void row_buffer_reset(RowBuffer *buffer);
+
+/* row_buffer_rows: rows in the current batch. */
+uint64 row_buffer_rows(const RowBuffer *buffer);
+
+/* row_buffer_spilled: whether the current batch went to a tuplesort. */
+bool row_buffer_spilled(const RowBuffer *buffer);
+
+/* slots_identical: whether two rows hold the same bytes in every column. */
+bool slots_identical(TupleTableSlot *a, TupleTableSlot *b);
+
+/* copy_slot_to_virtual: expose a row's values through a virtual slot. */
+void copy_slot_to_virtual(TupleTableSlot *source, TupleTableSlot *out);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * settings.hpp
+ *		The settings (GUCs) of unorder_rows.
+ */
+#ifndef UNORDER_ROWS_SETTINGS_HPP
+#define UNORDER_ROWS_SETTINGS_HPP
+
+#include "core/permutation.hpp"
+
+#include <cstdint>
+
+/* Scope settings: what SPEC §4 preserves by default, and ties (§3.3). */
+extern bool unorder_rows_perturb_ties;
+extern bool unorder_rows_perturb_subquery_order;
+extern bool unorder_rows_perturb_values_returning;
+extern bool unorder_rows_perturb_function_rows;
+extern bool unorder_rows_perturb_lock_order;
+
+/* unorder_rows_define_settings: define every setting; called from _PG_init. */
+void unorder_rows_define_settings(void);
+
+/* unorder_rows_active: whether perturbation is on in this session right now. */
+bool unorder_rows_active(void);
+
+/* unorder_rows_effective_seed: the seed in use (the drawn one when set to 0). */
+uint64_t unorder_rows_effective_seed(void);
+
+/* unorder_rows_mode: shuffle or reverse. */
+unorder_rows::core::Mode unorder_rows_mode(void);
+
+#endif

@@ -1,0 +1,375 @@
+/*
+ * shuffle_scan.cpp
+ *		Executor side of the UnorderRows node: buffer, permute, emit.
+ *
+ * SCOPE_ALL reads its whole input, then emits it permuted.  SCOPE_WITHIN_RUNS
+ * streams: it buffers one run of rows equal on the key columns at a time and
+ * permutes it; a run of one row passes straight through.  The node never
+ * supports backward scans or mark/restore, so the planner materializes above
+ * it where those are needed (SCROLL cursors, merge joins).
+ *
+ * When the switch is off at execution time (a plan made while it was on),
+ * the node passes rows through unchanged.
+ */
+#include "shuffle_scan.hpp"
+
+#include "core/seed.hpp"
+#include "perturbation_spec.hpp"
+#include "row_buffer.hpp"
+#include "settings.hpp"
+
+#include <new>
+
+namespace core = unorder_rows::core;
+using unorder_rows::core::Rng;
+
+struct UnorderRowsState
+{
+	CustomScanState css; /* must be first */
+	PerturbationSpec spec;
+	bool active;
+	core::Mode mode;
+	uint64 node_seed;
+	Rng rng;
+	RowBuffer *buffer;
+
+	/* SCOPE_ALL */
+	bool filled;
+
+	/* SCOPE_WITHIN_RUNS */
+	ExprState *keys_equal;
+	ExprContext *compare_context;
+	TupleTableSlot *run_first;
+	TupleTableSlot *lookahead;
+	bool have_lookahead;
+	bool child_done;
+	bool emitting;
+
+	/* for EXPLAIN ANALYZE */
+	uint64 rows_in;
+	uint64 batches_permuted;
+	uint64 largest_batch;
+	bool spilled;
+};
+
+static Node *create_unorder_rows_state(CustomScan *cscan);
+static void begin_unorder_rows(CustomScanState *node, EState *estate, int eflags);
+static TupleTableSlot *exec_unorder_rows(CustomScanState *node);
+static void end_unorder_rows(CustomScanState *node);
+static void rescan_unorder_rows(CustomScanState *node);
+static void explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es);
+
+CustomScanMethods unorder_rows_scan_methods = {
+	"UnorderRows",
+	create_unorder_rows_state,
+};
+
+static const CustomExecMethods unorder_rows_exec_methods = {
+	"UnorderRows",
+	begin_unorder_rows,
+	exec_unorder_rows,
+	end_unorder_rows,
+	rescan_unorder_rows,
+	NULL, /* MarkPosCustomScan: never requested, no flag set */
+	NULL, /* RestrPosCustomScan */
+	NULL, /* EstimateDSMCustomScan: never parallel aware */
+	NULL, /* InitializeDSMCustomScan */
+	NULL, /* ReInitializeDSMCustomScan */
+	NULL, /* InitializeWorkerCustomScan */
+	NULL, /* ShutdownCustomScan */
+	explain_unorder_rows,
+};
+
+void
+unorder_rows_register_scan(void)
+{
+	RegisterCustomScanMethods(&unorder_rows_scan_methods);
+}
+
+bool
+is_unorder_rows_scan(const Plan *plan)
+{
+	return plan != NULL && IsA(plan, CustomScan) && ((const CustomScan *) plan)->methods == &unorder_rows_scan_methods;
+}
+
+/* Allocate the executor state of one node. */
+static Node *
+create_unorder_rows_state(CustomScan *cscan)
+{
+	UnorderRowsState *state = (UnorderRowsState *) palloc0(sizeof(UnorderRowsState));
+
+	NodeSetTag(state, T_CustomScanState);
+	state->css.methods = &unorder_rows_exec_methods;
+	return (Node *) state;
+}
+
+/* The child node and the permutation machinery. */
+static void
+begin_unorder_rows(CustomScanState *node, EState *estate, int eflags)
+{
+	UnorderRowsState *state = (UnorderRowsState *) node;
+	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+	Plan *child_plan = (Plan *) linitial(cscan->custom_plans);
+	TupleDesc desc = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
+
+	/* rows are buffered here, so the child never needs to go backward */
+	PlanState *child = ExecInitNode(child_plan, estate, eflags & ~(EXEC_FLAG_BACKWARD | EXEC_FLAG_MARK));
+
+	node->custom_ps = list_make1(child);
+	perturbation_spec_read(cscan, &state->spec);
+	state->active = unorder_rows_active() && state->spec.scope != SCOPE_NONE;
+	state->mode = unorder_rows_mode();
+	state->node_seed = unorder_rows::core::derive_node_seed(unorder_rows_effective_seed(), state->spec.fingerprint,
+															(uint64) cscan->scan.plan.plan_node_id);
+	new (&state->rng) Rng(state->node_seed);
+	state->buffer = row_buffer_create(desc, state->mode, work_mem);
+
+	if (state->spec.scope == SCOPE_WITHIN_RUNS)
+	{
+		state->keys_equal = execTuplesMatchPrepare(desc, state->spec.nkeys, state->spec.key_columns,
+												   state->spec.key_equality_ops, state->spec.key_collations,
+												   &node->ss.ps);
+		state->compare_context = CreateExprContext(estate);
+		state->run_first = ExecInitExtraTupleSlot(estate, desc, &TTSOpsMinimalTuple);
+		state->lookahead = ExecInitExtraTupleSlot(estate, desc, &TTSOpsMinimalTuple);
+	}
+}
+
+/* Apply the node's target list to a row in the scan slot. */
+static TupleTableSlot *
+emit(CustomScanState *node, TupleTableSlot *scan_slot)
+{
+	ProjectionInfo *projection = node->ss.ps.ps_ProjInfo;
+
+	if (projection == NULL)
+		return scan_slot;
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+
+	ResetExprContext(econtext);
+	econtext->ecxt_scantuple = scan_slot;
+	return ExecProject(projection);
+}
+
+/* Whether a row belongs to the run that started with state->run_first. */
+static bool
+same_run(UnorderRowsState *state, TupleTableSlot *slot)
+{
+	ExprContext *econtext = state->compare_context;
+
+	econtext->ecxt_innertuple = slot;
+	econtext->ecxt_outertuple = state->run_first;
+	return ExecQualAndReset(state->keys_equal, econtext);
+}
+
+/* Count a permuted batch for EXPLAIN ANALYZE. */
+static void
+note_batch(UnorderRowsState *state)
+{
+	uint64 rows = row_buffer_rows(state->buffer);
+
+	state->batches_permuted++;
+	if (rows > state->largest_batch)
+		state->largest_batch = rows;
+	if (row_buffer_spilled(state->buffer))
+		state->spilled = true;
+}
+
+/* SCOPE_ALL: read everything on the first call, then emit permuted. */
+static TupleTableSlot *
+exec_all(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
+{
+	if (!state->filled)
+	{
+		for (;;)
+		{
+			TupleTableSlot *slot = ExecProcNode(child);
+
+			if (TupIsNull(slot))
+				break;
+			state->rows_in++;
+			row_buffer_add(state->buffer, slot, state->rng);
+		}
+		row_buffer_finish(state->buffer, state->rng);
+		note_batch(state);
+		state->filled = true;
+	}
+	if (row_buffer_next(state->buffer, scan_slot))
+		return emit(&state->css, scan_slot);
+	return ExecClearTuple(scan_slot);
+}
+
+/* SCOPE_WITHIN_RUNS: emit runs of tied rows, each permuted. */
+static TupleTableSlot *
+exec_runs(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
+{
+	for (;;)
+	{
+		if (state->emitting)
+		{
+			if (row_buffer_next(state->buffer, scan_slot))
+				return emit(&state->css, scan_slot);
+			state->emitting = false;
+			row_buffer_reset(state->buffer);
+		}
+
+		/* the run starts with the row that ended the previous one */
+		if (state->have_lookahead)
+		{
+			TupleTableSlot *swap = state->run_first;
+
+			state->run_first = state->lookahead;
+			state->lookahead = swap;
+			state->have_lookahead = false;
+		}
+		else
+		{
+			if (state->child_done)
+				return ExecClearTuple(scan_slot);
+			TupleTableSlot *slot = ExecProcNode(child);
+
+			if (TupIsNull(slot))
+			{
+				state->child_done = true;
+				return ExecClearTuple(scan_slot);
+			}
+			state->rows_in++;
+			ExecCopySlot(state->run_first, slot);
+		}
+
+		uint64 run_length = 1;
+
+		while (!state->child_done)
+		{
+			TupleTableSlot *slot = ExecProcNode(child);
+
+			if (TupIsNull(slot))
+			{
+				state->child_done = true;
+				break;
+			}
+			state->rows_in++;
+			if (!same_run(state, slot))
+			{
+				ExecCopySlot(state->lookahead, slot);
+				state->have_lookahead = true;
+				break;
+			}
+			if (run_length == 1)
+				row_buffer_add(state->buffer, state->run_first, state->rng);
+			row_buffer_add(state->buffer, slot, state->rng);
+			run_length++;
+		}
+
+		if (run_length == 1)
+		{
+			/* a run of one row: nothing to permute */
+			copy_slot_to_virtual(state->run_first, scan_slot);
+			return emit(&state->css, scan_slot);
+		}
+		row_buffer_finish(state->buffer, state->rng);
+		note_batch(state);
+		state->emitting = true;
+	}
+}
+
+/* Pass rows through: the switch went off after this plan was made. */
+static TupleTableSlot *
+exec_passthrough(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
+{
+	TupleTableSlot *slot = ExecProcNode(child);
+
+	if (TupIsNull(slot))
+		return ExecClearTuple(scan_slot);
+	copy_slot_to_virtual(slot, scan_slot);
+	return emit(&state->css, scan_slot);
+}
+
+static TupleTableSlot *
+exec_unorder_rows(CustomScanState *node)
+{
+	UnorderRowsState *state = (UnorderRowsState *) node;
+	PlanState *child = (PlanState *) linitial(node->custom_ps);
+	TupleTableSlot *scan_slot = node->ss.ss_ScanTupleSlot;
+
+	if (!state->active)
+		return exec_passthrough(state, child, scan_slot);
+	if (state->spec.scope == SCOPE_WITHIN_RUNS)
+		return exec_runs(state, child, scan_slot);
+	return exec_all(state, child, scan_slot);
+}
+
+/* Release temporary files early and shut the child down. */
+static void
+end_unorder_rows(CustomScanState *node)
+{
+	UnorderRowsState *state = (UnorderRowsState *) node;
+
+	row_buffer_reset(state->buffer);
+	ExecEndNode((PlanState *) linitial(node->custom_ps));
+}
+
+/* Start over: same rows again (possibly in another order). */
+static void
+rescan_unorder_rows(CustomScanState *node)
+{
+	UnorderRowsState *state = (UnorderRowsState *) node;
+	PlanState *child = (PlanState *) linitial(node->custom_ps);
+
+	row_buffer_reset(state->buffer);
+	state->filled = false;
+	state->emitting = false;
+	state->have_lookahead = false;
+	state->child_done = false;
+	if (state->run_first != NULL)
+	{
+		ExecClearTuple(state->run_first);
+		ExecClearTuple(state->lookahead);
+	}
+	ExecClearTuple(node->ss.ss_ScanTupleSlot);
+	/* with changed parameters the child is rescanned on its next fetch */
+	if (child->chgParam == NULL)
+		ExecReScan(child);
+}
+
+/* EXPLAIN: what is perturbed and how; with ANALYZE, how much. */
+static void
+explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es)
+{
+	UnorderRowsState *state = (UnorderRowsState *) node;
+	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+	bool within_runs = state->spec.scope == SCOPE_WITHIN_RUNS;
+
+	ExplainPropertyText("Perturbs", perturbation_kind_label(state->spec.kind, within_runs), es);
+	ExplainPropertyText("Permutation",
+						state->mode == core::Mode::Reverse ? (within_runs ? "reverse within ties" : "reverse")
+													 : (within_runs ? "shuffle within ties" : "shuffle"),
+						es);
+	if (within_runs)
+	{
+		List *context = set_deparse_context_plan(es->deparse_cxt, &cscan->scan.plan, ancestors);
+		List *keys = NIL;
+		bool useprefix = list_length(es->rtable) > 1 || es->verbose;
+
+		for (int i = 0; i < state->spec.nkeys; i++)
+		{
+			TargetEntry *tle = (TargetEntry *) list_nth(cscan->custom_scan_tlist, state->spec.key_columns[i] - 1);
+
+			keys = lappend(keys, deparse_expression((Node *) tle->expr, context, useprefix, false));
+		}
+		ExplainPropertyList("Tie Keys", keys, es);
+	}
+	if (es->verbose)
+		ExplainPropertyUInteger("Seed", NULL, unorder_rows_effective_seed(), es);
+	if (es->analyze)
+	{
+		ExplainPropertyUInteger("Rows Perturbed", NULL, state->rows_in, es);
+		if (within_runs)
+		{
+			ExplainPropertyUInteger("Runs Permuted", NULL, state->batches_permuted, es);
+			ExplainPropertyUInteger("Largest Run", NULL, state->largest_batch, es);
+		}
+		ExplainPropertyText("Storage", state->spilled ? "Disk" : "Memory", es);
+	}
+	if (!state->active && state->spec.scope != SCOPE_NONE)
+		ExplainPropertyText("Status", "inactive (unorder_rows is off)", es);
+}
