@@ -205,6 +205,10 @@ wrap_final_path(PlannerInfo *root, RelOptInfo *final_rel, Path **top)
 		ModifyTablePath *mt = (ModifyTablePath *) *top;
 		Path **source = below_function_projection(&mt->subpath);
 
+		/* below the projection that evaluates defaults, so serials follow the new order */
+		if (IsA(*source, ProjectionPath))
+			source = &((ProjectionPath *) *source)->subpath;
+
 		wrap_in_place(root, final_rel, source, KIND_DML, free_scope(root, *source), (*source)->pathkeys);
 		return;
 	}

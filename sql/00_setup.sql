@@ -1,0 +1,77 @@
+-- Helpers shared by the suites that follow (pg_regress runs them in name order
+-- in one database).  They run a query as a top-level statement through
+-- PL/pgSQL, once with unorder_rows off (the baseline) and once per seed with it
+-- on, and report for each seed whether the row order changed and whether the
+-- same rows (as a multiset) came back.
+LOAD 'unorder_rows';
+
+-- The rows of a query, in the order it returned them, as text.
+CREATE FUNCTION rows_of(query text) RETURNS text[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    result text[] := '{}';
+BEGIN
+    FOR r IN EXECUTE query LOOP
+        result := result || r::text;
+    END LOOP;
+    RETURN result;
+END
+$$;
+
+-- The same rows, sorted: compares multisets.
+CREATE FUNCTION sorted(a text[]) RETURNS text[]
+LANGUAGE sql AS $$ SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM unnest(a) x $$;
+
+-- One row per seed: did the order change against the baseline, same multiset?
+CREATE FUNCTION perturbation_check(query text, seeds int[] DEFAULT '{1,2,3,4,5,6,7,8}')
+RETURNS TABLE (seed int, order_changed bool, same_rows bool)
+LANGUAGE plpgsql AS $$
+DECLARE
+    baseline text[];
+    got text[];
+BEGIN
+    PERFORM set_config('unorder_rows', 'off', true);
+    baseline := rows_of(query);
+    PERFORM set_config('unorder_rows', 'on', true);
+    FOREACH seed IN ARRAY seeds LOOP
+        PERFORM set_config('unorder_rows.seed', seed::text, true);
+        got := rows_of(query);
+        order_changed := got IS DISTINCT FROM baseline;
+        same_rows := sorted(got) = sorted(baseline);
+        RETURN NEXT;
+    END LOOP;
+    PERFORM set_config('unorder_rows', 'off', true);
+END
+$$;
+
+-- Summary used by every "is perturbed" case: all runs changed, rows unchanged.
+CREATE FUNCTION perturbed(query text)
+RETURNS TABLE (runs bigint, every_run_changed bool, same_rows bool)
+LANGUAGE sql AS $$
+    SELECT count(*), bool_and(order_changed), bool_and(same_rows) FROM perturbation_check(query)
+$$;
+
+-- Summary used by every "is preserved" case: no run changed anything.
+CREATE FUNCTION preserved(query text)
+RETURNS TABLE (runs bigint, no_run_changed bool)
+LANGUAGE sql AS $$
+    SELECT count(*), NOT bool_or(order_changed) FROM perturbation_check(query)
+$$;
+
+-- How many distinct orders the seeds produced (shows seeds matter).
+CREATE FUNCTION distinct_orders(query text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    orders text[] := '{}';
+    s int;
+BEGIN
+    PERFORM set_config('unorder_rows', 'on', true);
+    FOREACH s IN ARRAY '{1,2,3,4,5,6,7,8}'::int[] LOOP
+        PERFORM set_config('unorder_rows.seed', s::text, true);
+        orders := orders || array_to_string(rows_of(query), ';');
+    END LOOP;
+    PERFORM set_config('unorder_rows', 'off', true);
+    RETURN (SELECT count(DISTINCT o) FROM unnest(orders) o);
+END
+$$;

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Install what building and testing unorder_rows needs on Debian/Ubuntu (as root, or via sudo).
+set -euo pipefail
+packages=(build-essential g++ make cmake pkg-config catch2 libpq-dev postgresql-15 postgresql-server-dev-15
+          postgresql-client-15 clang-format)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

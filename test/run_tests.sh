@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Run every test of unorder_rows against throwaway servers; exit non-zero on any failure.
+#
+#   test/run_tests.sh                      # Debian's PostgreSQL 15
+#   PG_CONFIG=/opt/pg/15-cassert/bin/pg_config test/run_tests.sh   # another build
+#
+# Builds and installs the extension, runs the Catch2 unit tests of the core,
+# the pg_regress suites (sql/, expected/) and the libpq integration tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+[ -x "$PG_CONFIG" ] || PG_CONFIG=$(command -v pg_config)
+[ -x test/install_deps.sh ] && [ "$(id -u)" = 0 ] && test/install_deps.sh
+
+echo "== unorder_rows tests against $("$PG_CONFIG" --version) ($PG_CONFIG)"
+work=$(mktemp -d /tmp/unorder_rows_test.XXXXXX)
+chmod 755 "$work"
+port=$(( 20000 + RANDOM % 20000 ))
+cleanup() {
+  test/pg_instance.sh stop "$work/regress" || true
+  for d in "$work"/it/*/; do [ -d "$d" ] && test/pg_instance.sh stop "$d" || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+failed=()
+
+echo "== build and install"
+make -s clean >/dev/null
+make -s PG_CONFIG="$PG_CONFIG" >/dev/null
+make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+
+echo "== unit tests (Catch2, src/core)"
+cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=Release -DPG_CONFIG="$PG_CONFIG" >/dev/null
+cmake --build build/cmake -j"$(nproc)" >/dev/null
+build/cmake/unit_tests || failed+=(unit)
+
+echo "== pg_regress suites"
+test/pg_instance.sh start "$work/regress" "$port"
+mkdir -p build/regress
+if ! make -s PG_CONFIG="$PG_CONFIG" installcheck PGHOST="$work/regress" PGPORT="$port" PGUSER=postgres; then
+  failed+=(regress)
+  [ -f build/regress/regression.diffs ] && cat build/regress/regression.diffs
+fi
+test/pg_instance.sh stop "$work/regress"
+
+echo "== integration tests (libpq)"
+if [ -x build/cmake/integration_tests ]; then
+  mkdir -p "$work/it"; chmod 777 "$work/it"
+  UNORDER_ROWS_TEST_DIR="$work/it" UNORDER_ROWS_TEST_PORT=$((port + 1)) \
+    UNORDER_ROWS_PG_INSTANCE="$root/test/pg_instance.sh" build/cmake/integration_tests || failed+=(integration)
+else
+  echo "integration_tests not built" >&2; failed+=(integration)
+fi
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "== FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "== all tests passed"
