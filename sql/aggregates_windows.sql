@@ -14,7 +14,6 @@ SELECT runs, every_run_changed FROM perturbed('SELECT array_agg(id) FROM events'
 SELECT runs, every_run_changed FROM perturbed('SELECT string_agg(label, '','') FROM events');
 SELECT runs, every_run_changed FROM perturbed('SELECT json_agg(id) FROM events');
 SELECT runs, every_run_changed FROM perturbed('SELECT jsonb_agg(id) FROM events');
-SELECT runs, every_run_changed FROM perturbed('SELECT xmlagg(xmlelement(name e, id)) FROM events');
 SELECT runs, every_run_changed FROM perturbed('SELECT concat_agg(label) FROM events');
 -- per group, hashed and sorted grouping (ORDER BY fixes the group order)
 SET enable_sort = off;

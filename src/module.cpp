@@ -15,9 +15,9 @@
 
 extern "C"
 {
-PG_MODULE_MAGIC;
+	PG_MODULE_MAGIC;
 
-void _PG_init(void);
+	void _PG_init(void);
 }
 
 /* _PG_init: settings, then the executor node, then the planner hooks. */

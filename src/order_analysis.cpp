@@ -28,7 +28,7 @@ struct FinalizeContext
 	uint64 fingerprint;
 	bool is_cursor;
 	Bitmapset *array_sublink_plans; /* plan_ids of ARRAY(subquery) subplans */
-	int current_plan_id;			 /* 0 for the main tree */
+	int current_plan_id;            /* 0 for the main tree */
 };
 
 /* ---- walking plan trees ---- */
@@ -138,20 +138,45 @@ surely_finite(FinalizeContext *ctx, Plan *plan, int depth = 0)
 
 	bool finite = true;
 
-	for_each_child_slot(plan, [&](Plan **child) { finite = finite && surely_finite(ctx, *child, depth + 1); });
+	for_each_child_slot(plan,
+						[&](Plan **child) { finite = finite && surely_finite(ctx, *child, depth + 1); });
 	return finite;
 }
 
 /* ---- aggregates ---- */
 
 /* Built-in aggregates whose result does not depend on input order. */
-static const char *const order_insensitive_aggregates[] = {
-	"count",	   "sum",		  "avg",		"min",		   "max",		   "bool_and",
-	"bool_or",	   "every",		  "bit_and",	"bit_or",	   "bit_xor",	   "stddev",
-	"stddev_pop",  "stddev_samp", "variance",	"var_pop",	   "var_samp",	   "corr",
-	"covar_pop",   "covar_samp",  "regr_avgx",	"regr_avgy",   "regr_count",   "regr_intercept",
-	"regr_r2",	   "regr_slope",  "regr_sxx",	"regr_sxy",	   "regr_syy",	   "range_agg",
-	"range_intersect_agg"};
+static const char *const order_insensitive_aggregates[] = {"count",
+														   "sum",
+														   "avg",
+														   "min",
+														   "max",
+														   "bool_and",
+														   "bool_or",
+														   "every",
+														   "bit_and",
+														   "bit_or",
+														   "bit_xor",
+														   "stddev",
+														   "stddev_pop",
+														   "stddev_samp",
+														   "variance",
+														   "var_pop",
+														   "var_samp",
+														   "corr",
+														   "covar_pop",
+														   "covar_samp",
+														   "regr_avgx",
+														   "regr_avgy",
+														   "regr_count",
+														   "regr_intercept",
+														   "regr_r2",
+														   "regr_slope",
+														   "regr_sxx",
+														   "regr_sxy",
+														   "regr_syy",
+														   "range_agg",
+														   "range_intersect_agg"};
 
 /* Whether an aggregate call's result may depend on the order of its input. */
 static bool
@@ -407,9 +432,9 @@ settle_node(FinalizeContext *ctx, CustomScan *cscan, Plan *parent)
 		return deactivate(cscan, &spec);
 
 	/* rows made by functions and VALUES only keep their order (§4.3, §4.4) */
-	bool keep_function_rows = spec.kind == KIND_DML
-								  ? !(unorder_rows_perturb_values_returning || unorder_rows_perturb_function_rows)
-								  : !unorder_rows_perturb_function_rows;
+	bool keep_function_rows =
+		spec.kind == KIND_DML ? !(unorder_rows_perturb_values_returning || unorder_rows_perturb_function_rows)
+							  : !unorder_rows_perturb_function_rows;
 
 	if (keep_function_rows && !reads_tables(ctx, child))
 		return deactivate(cscan, &spec);
@@ -435,7 +460,8 @@ settle_node(FinalizeContext *ctx, CustomScan *cscan, Plan *parent)
 				/* a subquery's order is seen only by ARRAY(subquery) */
 				bool subplan_root = parent == NULL || IsA(parent, Result) || IsA(parent, ProjectSet);
 
-				if (top_level || !subplan_root || !bms_is_member(ctx->current_plan_id, ctx->array_sublink_plans))
+				if (top_level || !subplan_root ||
+					!bms_is_member(ctx->current_plan_id, ctx->array_sublink_plans))
 					return deactivate(cscan, &spec);
 				if (!(spec.level_flags & LEVEL_HAS_ORDER_BY) &&
 					(unorder_rows_perturb_subquery_order || !(spec.level_flags & LEVEL_READS_ORDERED)))

@@ -14,26 +14,26 @@
 /* Which open order a node perturbs (SPEC §3 items); shown by EXPLAIN. */
 enum PerturbationKind
 {
-	KIND_RESULT,	/* rows of a query level without ORDER BY, or its ties */
-	KIND_LIMIT,		/* rows a LIMIT / OFFSET / FETCH FIRST picks from */
+	KIND_RESULT,    /* rows of a query level without ORDER BY, or its ties */
+	KIND_LIMIT,     /* rows a LIMIT / OFFSET / FETCH FIRST picks from */
 	KIND_AGGREGATE, /* input of order-sensitive aggregates */
-	KIND_WINDOW,	/* input of window functions */
-	KIND_DISTINCT,	/* rows DISTINCT ON picks from */
-	KIND_DML		/* rows INSERT/UPDATE/DELETE/MERGE process */
+	KIND_WINDOW,    /* input of window functions */
+	KIND_DISTINCT,  /* rows DISTINCT ON picks from */
+	KIND_DML        /* rows INSERT/UPDATE/DELETE/MERGE process */
 };
 
 /* How the rows are rearranged. */
 enum PerturbationScope
 {
-	SCOPE_NONE,	  /* pass rows through; removed from the plan before execution */
-	SCOPE_ALL,	  /* every row may move */
+	SCOPE_NONE,       /* pass rows through; removed from the plan before execution */
+	SCOPE_ALL,        /* every row may move */
 	SCOPE_WITHIN_RUNS /* rows move only within runs equal on the keys */
 };
 
 /* Flags about the query level the node was planned in. */
 enum
 {
-	LEVEL_TOP = 1 << 0,			  /* the statement's own level, not a subquery */
+	LEVEL_TOP = 1 << 0,           /* the statement's own level, not a subquery */
 	LEVEL_HAS_ORDER_BY = 1 << 1,  /* the level has its own ORDER BY */
 	LEVEL_READS_ORDERED = 1 << 2, /* reads a subquery/CTE with ORDER BY (§4.2) */
 };

@@ -130,7 +130,8 @@ make_wrapper_path(PlannerInfo *root, RelOptInfo *rel, Path *subpath, Perturbatio
 	cpath->path.pathtarget = subpath->pathtarget;
 	cpath->path.param_info = subpath->param_info;
 	cpath->path.parallel_aware = false;
-	cpath->path.parallel_safe = subpath->parallel_safe;
+	/* never inside a parallel worker: the session seed lives in the leader */
+	cpath->path.parallel_safe = false;
 	cpath->path.parallel_workers = subpath->parallel_workers;
 	cpath->path.rows = subpath->rows;
 	cpath->path.startup_cost = subpath->startup_cost;
@@ -446,7 +447,8 @@ plan_unorder_rows_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path
 	 * child's target list, like LockRows, rely on that.  Label the child as
 	 * it would have been labelled without us.
 	 */
-	if (rel->reloptkind == RELOPT_UPPER_REL && list_length(child->targetlist) == list_length(root->processed_tlist))
+	if (rel->reloptkind == RELOPT_UPPER_REL &&
+		list_length(child->targetlist) == list_length(root->processed_tlist))
 		apply_tlist_labeling(child->targetlist, root->processed_tlist);
 
 	memset(&spec, 0, sizeof(spec));

@@ -14,7 +14,7 @@ struct RowBuffer
 {
 	TupleDesc desc;
 	core::Mode mode;
-	Size memory_limit;	  /* bytes of row copies before spilling */
+	Size memory_limit;      /* bytes of row copies before spilling */
 	MemoryContext rows_cxt; /* row copies and the permutation; reset per batch */
 
 	/* in-memory phase */
@@ -26,8 +26,8 @@ struct RowBuffer
 
 	/* spilled phase */
 	Tuplesortstate *sort;
-	TupleDesc sort_desc;	 /* desc plus one int8 sort key */
-	TupleTableSlot *sort_in;	 /* virtual, to feed the sort */
+	TupleDesc sort_desc;      /* desc plus one int8 sort key */
+	TupleTableSlot *sort_in;  /* virtual, to feed the sort */
 	TupleTableSlot *sort_out; /* minimal, to read it back */
 	StreamingLead lead;
 	bool has_lead_row;
@@ -39,7 +39,7 @@ struct RowBuffer
 
 	TupleTableSlot *first_slot; /* row 0 of the batch */
 	TupleTableSlot *probe_slot; /* scratch slot to look at a stored row */
-	TupleTableSlot *lead_slot;	/* row held aside when spilled */
+	TupleTableSlot *lead_slot;  /* row held aside when spilled */
 };
 
 RowBuffer *
@@ -50,7 +50,8 @@ row_buffer_create(TupleDesc desc, core::Mode mode, int work_mem_kb)
 	buffer->desc = desc;
 	buffer->mode = mode;
 	buffer->memory_limit = (Size) work_mem_kb * 1024;
-	buffer->rows_cxt = AllocSetContextCreate(CurrentMemoryContext, "unorder_rows batch", ALLOCSET_DEFAULT_SIZES);
+	buffer->rows_cxt =
+		AllocSetContextCreate(CurrentMemoryContext, "unorder_rows batch", ALLOCSET_DEFAULT_SIZES);
 	new (&buffer->lead) StreamingLead(mode);
 	buffer->first_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	buffer->probe_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
@@ -151,9 +152,8 @@ spill(RowBuffer *buffer, Rng &rng)
 	Oid key_collation = InvalidOid;
 	bool nulls_first = false;
 
-	buffer->sort =
-		compat_tuplesort_begin_heap(buffer->sort_desc, 1, &key_column, &key_less, &key_collation, &nulls_first,
-									(int) (buffer->memory_limit / 1024));
+	buffer->sort = compat_tuplesort_begin_heap(buffer->sort_desc, 1, &key_column, &key_less, &key_collation,
+											   &nulls_first, (int) (buffer->memory_limit / 1024));
 
 	/* row 0 must outlive the memory it was stored in */
 	ExecStoreMinimalTuple(buffer->rows[0], buffer->first_slot, false);
@@ -185,8 +185,9 @@ row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, Rng &rng)
 	if (buffer->nrows == buffer->capacity)
 	{
 		if (buffer->capacity >= PG_UINT32_MAX / 2)
-			ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-							errmsg("unorder_rows cannot hold more than %u rows in memory", buffer->capacity)));
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("unorder_rows cannot hold more than %u rows in memory", buffer->capacity)));
 		uint32 capacity = buffer->capacity == 0 ? 64 : buffer->capacity * 2;
 		Size bytes = (Size) capacity * sizeof(MinimalTuple);
 
@@ -221,7 +222,8 @@ row_buffer_finish(RowBuffer *buffer, Rng &rng)
 	ExecStoreMinimalTuple(buffer->rows[0], buffer->first_slot, false);
 
 	/* "row i differs from row 0": looks at a row only when the core asks */
-	auto distinct_from_first = [buffer](uint32 i) {
+	auto distinct_from_first = [buffer](uint32 i)
+	{
 		ExecStoreMinimalTuple(buffer->rows[i], buffer->probe_slot, false);
 		return !slots_identical(buffer->probe_slot, buffer->first_slot);
 	};

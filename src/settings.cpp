@@ -29,12 +29,16 @@ enum ShortSwitch
 	SHORT_SWITCH_ON
 };
 
-static const struct config_enum_entry short_switch_options[] = {
-	{"on", SHORT_SWITCH_ON, false},		 {"off", SHORT_SWITCH_OFF, false},
-	{"true", SHORT_SWITCH_ON, true},	 {"false", SHORT_SWITCH_OFF, true},
-	{"yes", SHORT_SWITCH_ON, true},		 {"no", SHORT_SWITCH_OFF, true},
-	{"1", SHORT_SWITCH_ON, true},		 {"0", SHORT_SWITCH_OFF, true},
-	{"default", SHORT_SWITCH_DEFAULT, true}, {NULL, 0, false}};
+static const struct config_enum_entry short_switch_options[] = {{"on", SHORT_SWITCH_ON, false},
+																{"off", SHORT_SWITCH_OFF, false},
+																{"true", SHORT_SWITCH_ON, true},
+																{"false", SHORT_SWITCH_OFF, true},
+																{"yes", SHORT_SWITCH_ON, true},
+																{"no", SHORT_SWITCH_OFF, true},
+																{"1", SHORT_SWITCH_ON, true},
+																{"0", SHORT_SWITCH_OFF, true},
+																{"default", SHORT_SWITCH_DEFAULT, true},
+																{NULL, 0, false}};
 
 static const struct config_enum_entry mode_options[] = {
 	{"shuffle", static_cast<int>(unorder_rows::core::Mode::Shuffle), false},
@@ -166,14 +170,12 @@ define_scope_setting(const char *name, const char *short_desc, const char *long_
 void
 unorder_rows_define_settings(void)
 {
-	DefineCustomBoolVariable("unorder_rows.enabled",
-							 "Perturbs every row order that SQL leaves unspecified.",
+	DefineCustomBoolVariable("unorder_rows.enabled", "Perturbs every row order that SQL leaves unspecified.",
 							 "The dotted form of the unorder_rows switch: usable in postgresql.conf, "
 							 "ALTER SYSTEM, ALTER DATABASE/ROLE, PGOPTIONS and -c.",
 							 &dotted_enabled, false, PGC_USERSET, 0, NULL, assign_dotted_enabled, NULL);
 
-	DefineCustomEnumVariable("unorder_rows",
-							 "Perturbs every row order that SQL leaves unspecified.",
+	DefineCustomEnumVariable("unorder_rows", "Perturbs every row order that SQL leaves unspecified.",
 							 "Overrides unorder_rows.enabled in this session; RESET falls back to it.",
 							 &short_switch, SHORT_SWITCH_DEFAULT, short_switch_options, PGC_USERSET,
 							 GUC_NOT_IN_SAMPLE, NULL, assign_short_switch, show_short_switch);
@@ -187,10 +189,9 @@ unorder_rows_define_settings(void)
 							 &configured_mode, static_cast<int>(unorder_rows::core::Mode::Shuffle),
 							 mode_options, PGC_USERSET, 0, NULL, NULL, NULL);
 
-	define_scope_setting("unorder_rows.perturb_ties",
-						 "Perturbs the order of rows that tie on every ORDER BY key.",
-						 "Also changes which tied row LIMIT and DISTINCT ON pick.", &unorder_rows_perturb_ties,
-						 true);
+	define_scope_setting(
+		"unorder_rows.perturb_ties", "Perturbs the order of rows that tie on every ORDER BY key.",
+		"Also changes which tied row LIMIT and DISTINCT ON pick.", &unorder_rows_perturb_ties, true);
 	define_scope_setting("unorder_rows.perturb_subquery_order",
 						 "Perturbs rows read from a subquery or CTE that has its own ORDER BY.",
 						 "Off by default: PostgreSQL documents that this order is usually kept.",

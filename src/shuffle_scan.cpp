@@ -89,7 +89,8 @@ unorder_rows_register_scan(void)
 bool
 is_unorder_rows_scan(const Plan *plan)
 {
-	return plan != NULL && IsA(plan, CustomScan) && ((const CustomScan *) plan)->methods == &unorder_rows_scan_methods;
+	return plan != NULL && IsA(plan, CustomScan) &&
+		   ((const CustomScan *) plan)->methods == &unorder_rows_scan_methods;
 }
 
 /* Allocate the executor state of one node. */
@@ -119,16 +120,16 @@ begin_unorder_rows(CustomScanState *node, EState *estate, int eflags)
 	perturbation_spec_read(cscan, &state->spec);
 	state->active = unorder_rows_active() && state->spec.scope != SCOPE_NONE;
 	state->mode = unorder_rows_mode();
-	state->node_seed = unorder_rows::core::derive_node_seed(unorder_rows_effective_seed(), state->spec.fingerprint,
-															(uint64) cscan->scan.plan.plan_node_id);
+	state->node_seed = unorder_rows::core::derive_node_seed(
+		unorder_rows_effective_seed(), state->spec.fingerprint, (uint64) cscan->scan.plan.plan_node_id);
 	new (&state->rng) Rng(state->node_seed);
 	state->buffer = row_buffer_create(desc, state->mode, work_mem);
 
 	if (state->spec.scope == SCOPE_WITHIN_RUNS)
 	{
-		state->keys_equal = execTuplesMatchPrepare(desc, state->spec.nkeys, state->spec.key_columns,
-												   state->spec.key_equality_ops, state->spec.key_collations,
-												   &node->ss.ps);
+		state->keys_equal =
+			execTuplesMatchPrepare(desc, state->spec.nkeys, state->spec.key_columns,
+								   state->spec.key_equality_ops, state->spec.key_collations, &node->ss.ps);
 		state->compare_context = CreateExprContext(estate);
 		state->run_first = ExecInitExtraTupleSlot(estate, desc, &TTSOpsMinimalTuple);
 		state->lookahead = ExecInitExtraTupleSlot(estate, desc, &TTSOpsMinimalTuple);
@@ -341,8 +342,9 @@ explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es)
 
 	ExplainPropertyText("Perturbs", perturbation_kind_label(state->spec.kind, within_runs), es);
 	ExplainPropertyText("Permutation",
-						state->mode == core::Mode::Reverse ? (within_runs ? "reverse within ties" : "reverse")
-													 : (within_runs ? "shuffle within ties" : "shuffle"),
+						state->mode == core::Mode::Reverse
+							? (within_runs ? "reverse within ties" : "reverse")
+							: (within_runs ? "shuffle within ties" : "shuffle"),
 						es);
 	if (within_runs)
 	{
@@ -352,7 +354,8 @@ explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es)
 
 		for (int i = 0; i < state->spec.nkeys; i++)
 		{
-			TargetEntry *tle = (TargetEntry *) list_nth(cscan->custom_scan_tlist, state->spec.key_columns[i] - 1);
+			TargetEntry *tle =
+				(TargetEntry *) list_nth(cscan->custom_scan_tlist, state->spec.key_columns[i] - 1);
 
 			keys = lappend(keys, deparse_expression((Node *) tle->expr, context, useprefix, false));
 		}

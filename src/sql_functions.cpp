@@ -8,7 +8,7 @@
 
 extern "C"
 {
-PG_FUNCTION_INFO_V1(unorder_rows_version);
+	PG_FUNCTION_INFO_V1(unorder_rows_version);
 }
 
 /* unorder_rows_version: version of the loaded library, for bug reports. */

@@ -36,7 +36,7 @@ namespace unorder_rows::core
 enum class Mode
 {
 	Shuffle, /* seeded uniform permutation */
-	Reverse	 /* deterministic reversal */
+	Reverse  /* deterministic reversal */
 };
 
 /* How many random probes to try before counting the candidates outright. */
@@ -137,8 +137,7 @@ class StreamingLead
 public:
 	explicit StreamingLead(Mode mode) : mode_(mode) {}
 
-	bool
-	offer(bool distinct_from_first, Rng &rng)
+	bool offer(bool distinct_from_first, Rng &rng)
 	{
 		if (!distinct_from_first)
 			return false;

@@ -32,8 +32,7 @@ public:
 	explicit Rng(uint64_t seed = 0) { reseed(seed); }
 
 	/* Fill the 256-bit state from one 64-bit seed (never all zero). */
-	void
-	reseed(uint64_t seed)
+	void reseed(uint64_t seed)
 	{
 		uint64_t sm = seed;
 		for (auto &word : s_)
@@ -41,8 +40,7 @@ public:
 	}
 
 	/* Next 64 uniformly distributed bits. */
-	uint64_t
-	next()
+	uint64_t next()
 	{
 		const uint64_t result = rotl(s_[1] * 5, 7) * 9;
 		const uint64_t t = s_[1] << 17;
@@ -59,8 +57,7 @@ public:
 	 * Uniform integer in [0, bound), bound > 0, without modulo bias
 	 * (Lemire's multiply-and-reject method).
 	 */
-	uint64_t
-	below(uint64_t bound)
+	uint64_t below(uint64_t bound)
 	{
 		uint64_t x = next();
 		__uint128_t m = static_cast<__uint128_t>(x) * bound;

@@ -104,8 +104,8 @@ compat_expression_tree_walker(Node *node, compat_tree_walker walker, void *conte
 	return expression_tree_walker(node, walker, context);
 #else
 	/* via void (*)(void), the generic function pointer type */
-	return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)(void)>(walker)),
-								  context);
+	return expression_tree_walker(
+		node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)(void)>(walker)), context);
 #endif
 }
 

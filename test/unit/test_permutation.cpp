@@ -157,7 +157,8 @@ TEST_CASE("order_batch: §5.2 with all rows distinct, n = 2..8, both modes", "[p
 				Rng rng(seed);
 				const std::vector<uint32_t> perm = order_mask(mode, n, all_distinct_mask(n), rng, bad_calls);
 				if (!is_permutation(perm) || perm[0] == 0)
-					FAIL(mode_name(mode) << ", n = " << n << ", seed " << seed << ": got " << to_string(perm));
+					FAIL(mode_name(mode)
+						 << ", n = " << n << ", seed " << seed << ": got " << to_string(perm));
 				checked++;
 			}
 			INFO(mode_name(mode) << ", n = " << n);
@@ -255,7 +256,8 @@ TEST_CASE("order_batch: the same seed gives the same permutation", "[permutation
 					Rng b(seed);
 					/* Several batches in a row from one generator, twice. */
 					for (int batch = 0; batch < 3; batch++)
-						REQUIRE(order_mask(mode, n, mask, a, bad_calls) == order_mask(mode, n, mask, b, bad_calls));
+						REQUIRE(order_mask(mode, n, mask, a, bad_calls) ==
+								order_mask(mode, n, mask, b, bad_calls));
 					REQUIRE(bad_calls == 0);
 				}
 }
@@ -345,7 +347,8 @@ TEST_CASE("order_batch reverse: the documented rule for every pattern and for la
 			uint32_t bad_calls = 0;
 			Rng rng(0);
 			INFO("rows " << mask_to_string(mask, n));
-			REQUIRE(order_mask(Mode::Reverse, n, mask, rng, bad_calls) == expected_reverse(mask_flags(mask, n)));
+			REQUIRE(order_mask(Mode::Reverse, n, mask, rng, bad_calls) ==
+					expected_reverse(mask_flags(mask, n)));
 			REQUIRE(bad_calls == 0);
 		}
 
@@ -380,12 +383,14 @@ TEST_CASE("order_batch shuffle: uniform over the allowed permutations, n = 3, 4,
 	{
 		SECTION("one generator carried across draws, n = " + std::to_string(n))
 		{
-			const std::vector<uint64_t> counts = shuffle_histogram(n, all_distinct_mask(n), draws, 1000 + n, false);
+			const std::vector<uint64_t> counts =
+				shuffle_histogram(n, all_distinct_mask(n), draws, 1000 + n, false);
 			check_uniform_over_allowed(counts, n, all_distinct_mask(n));
 		}
 		SECTION("a fresh seed per draw, n = " + std::to_string(n))
 		{
-			const std::vector<uint64_t> counts = shuffle_histogram(n, all_distinct_mask(n), draws, 5000000 * n, true);
+			const std::vector<uint64_t> counts =
+				shuffle_histogram(n, all_distinct_mask(n), draws, 5000000 * n, true);
 			check_uniform_over_allowed(counts, n, all_distinct_mask(n));
 		}
 	}
@@ -400,11 +405,11 @@ TEST_CASE("order_batch shuffle: uniform when some rows duplicate row 0", "[permu
 		uint64_t mask;
 	};
 	const Case cases[] = {
-		{4, 0b1010},   /* rows a b a c */
-		{4, 0b0100},   /* rows a a b a: lead always row 2 */
-		{4, 0b0000},   /* all equal: every permutation allowed */
-		{5, 0b10010},  /* rows a b a a c */
-		{5, 0b00110},  /* rows a b c a a */
+		{4, 0b1010},  /* rows a b a c */
+		{4, 0b0100},  /* rows a a b a: lead always row 2 */
+		{4, 0b0000},  /* all equal: every permutation allowed */
+		{5, 0b10010}, /* rows a b a a c */
+		{5, 0b00110}, /* rows a b c a a */
 	};
 	for (const Case &c : cases)
 		check_uniform_over_allowed(shuffle_histogram(c.n, c.mask, 150000, 77 + c.mask, false), c.n, c.mask);
@@ -422,12 +427,8 @@ TEST_CASE("choose_shuffle_lead: uniform among the rows that differ from row 0", 
 		std::vector<uint32_t> distinct;
 	};
 	const Case cases[] = {
-		{8, {2, 5, 7}},
-		{6, {1, 2, 3, 4}},
-		{10, {1, 9}},
-		{100, {1, 50, 99}},
-		{1000, {17, 400, 401, 999}},
-		{64, {63}},
+		{8, {2, 5, 7}},     {6, {1, 2, 3, 4}},           {10, {1, 9}},
+		{100, {1, 50, 99}}, {1000, {17, 400, 401, 999}}, {64, {63}},
 	};
 	const uint64_t draws = 60000;
 	for (const Case &c : cases)

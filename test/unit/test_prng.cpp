@@ -202,6 +202,24 @@ TEST_CASE("Rng::below(n) has no modulo bias for a large n", "[prng]")
 	CHECK(stat < test_support::chi_square_critical_p001(2));
 }
 
+TEST_CASE("Rng::below(n) rejects the biased part of the multiply method", "[prng]")
+{
+	/*
+	 * bound = (2^65 + 1) / 3, about 2^64 / 1.5: the bare multiply-shift
+	 * floor(x * bound / 2^64) maps two values of x to every even result and
+	 * one to every odd result, so without the rejection step even results
+	 * would come up 2/3 of the time instead of 1/2.
+	 */
+	const uint64_t bound = 0xAAAAAAAAAAAAAAABULL;
+	Rng rng(6);
+	std::vector<uint64_t> parity(2, 0);
+	for (int i = 0; i < 60000; i++)
+		parity[rng.below(bound) & 1]++;
+	const double stat = test_support::chi_square_uniform(parity);
+	INFO("even " << parity[0] << ", odd " << parity[1] << ", chi-square " << stat);
+	CHECK(stat < test_support::chi_square_critical_p001(1));
+}
+
 TEST_CASE("Rng::below is deterministic per seed", "[prng]")
 {
 	Rng a(77);

@@ -192,11 +192,7 @@ stream_mask(Mode mode, uint32_t n, uint64_t mask, Rng &rng, uint32_t &bad_calls)
 TEST_CASE("run-wise: rows stay in their run and every run of distinct rows changes", "[streaming][runs]")
 {
 	const std::vector<std::vector<uint32_t>> patterns = {
-		{1, 3, 1, 4, 2},
-		{2, 2, 2, 2, 2, 2},
-		{1, 1, 1, 1},
-		{5, 1, 8, 1, 1, 3, 7, 2, 1, 6},
-		{17},
+		{1, 3, 1, 4, 2}, {2, 2, 2, 2, 2, 2}, {1, 1, 1, 1}, {5, 1, 8, 1, 1, 3, 7, 2, 1, 6}, {17},
 	};
 	for (Mode mode : {Mode::Shuffle, Mode::Reverse})
 		for (const std::vector<uint32_t> &sizes : patterns)
@@ -209,7 +205,8 @@ TEST_CASE("run-wise: rows stay in their run and every run of distinct rows chang
 				const std::vector<uint32_t> out = order_runs(mode, runs, rng, bad_calls);
 				const std::string problem = check_runs(runs, out);
 				if (!problem.empty())
-					FAIL(mode_name(mode) << ", seed " << seed << ": " << problem << "; output " << to_string(out));
+					FAIL(mode_name(mode)
+						 << ", seed " << seed << ": " << problem << "; output " << to_string(out));
 			}
 			CHECK(bad_calls == 0);
 		}
@@ -230,7 +227,8 @@ TEST_CASE("run-wise: runs with rows duplicating their first row", "[streaming][r
 			const std::vector<uint32_t> out = order_runs(mode, runs, rng, bad_calls);
 			const std::string problem = check_runs(runs, out);
 			if (!problem.empty())
-				FAIL(mode_name(mode) << ", seed " << seed << ": " << problem << "; output " << to_string(out));
+				FAIL(mode_name(mode) << ", seed " << seed << ": " << problem << "; output "
+									 << to_string(out));
 		}
 		CHECK(bad_calls == 0);
 	}
@@ -257,8 +255,8 @@ TEST_CASE("run-wise: reproducible per seed, different across seeds", "[streaming
 	Rng other(99);
 	const std::vector<uint32_t> reversed = order_runs(Mode::Reverse, runs, one, bad_calls);
 	CHECK(order_runs(Mode::Reverse, runs, other, bad_calls) == reversed);
-	CHECK(reversed == std::vector<uint32_t>{0, 3, 2, 1, 4, 8, 7, 6, 5, 10, 9, 16, 15, 14, 13, 12, 11, 17, 22,
-											 21, 20, 19, 18});
+	CHECK(reversed == std::vector<uint32_t>{0,  3,  2,  1,  4,  8,  7,  6,  5,  10, 9, 16,
+											15, 14, 13, 12, 11, 17, 22, 21, 20, 19, 18});
 	CHECK(bad_calls == 0);
 }
 
@@ -312,7 +310,8 @@ TEST_CASE("rest_sort_key: reverse keys descend with the input position", "[strea
 		previous = key;
 	}
 	/* The last row of a very large batch still sorts first. */
-	CHECK(rest_sort_key(Mode::Reverse, uint64_t{1} << 40, a) < rest_sort_key(Mode::Reverse, (uint64_t{1} << 40) - 1, a));
+	CHECK(rest_sort_key(Mode::Reverse, uint64_t{1} << 40, a) <
+		  rest_sort_key(Mode::Reverse, (uint64_t{1} << 40) - 1, a));
 }
 
 TEST_CASE("rest_sort_key: shuffle keys are seeded and spread", "[streaming]")
@@ -368,10 +367,11 @@ TEST_CASE("spill path: a permutation keeping §5.2 for every pattern, n = 1..8",
 				for (uint64_t seed = 0; seed < seeds; seed++)
 				{
 					Rng rng(seed * 104729 + m);
-					const StreamResult result = stream_order(mode, n, rng, MaskPredicate{mask, n, &bad_calls});
+					const StreamResult result =
+						stream_order(mode, n, rng, MaskPredicate{mask, n, &bad_calls});
 					const std::vector<uint32_t> &perm = result.order;
-					const bool ok = result.has_lead == (mask != 0) && perm.size() == n && is_permutation(perm) &&
-									(mask == 0 || ((mask >> perm[0]) & 1));
+					const bool ok = result.has_lead == (mask != 0) && perm.size() == n &&
+									is_permutation(perm) && (mask == 0 || ((mask >> perm[0]) & 1));
 					if (!ok)
 						FAIL(mode_name(mode) << ", rows " << mask_to_string(mask, n) << ", seed "
 											 << seed * 104729 + m << ": got " << to_string(perm)
@@ -465,7 +465,8 @@ TEST_CASE("spill path shuffle: lead uniform among the rows that differ from row 
 		uint64_t wrong_lead = 0;
 		for (uint64_t d = 0; d < draws; d++)
 		{
-			const StreamResult result = stream_order(Mode::Shuffle, c.n, rng, FlagsPredicate{&flags, &bad_calls});
+			const StreamResult result =
+				stream_order(Mode::Shuffle, c.n, rng, FlagsPredicate{&flags, &bad_calls});
 			REQUIRE(result.order.size() == c.n);
 			const auto it = std::find(c.distinct.begin(), c.distinct.end(), result.order[0]);
 			if (it == c.distinct.end())

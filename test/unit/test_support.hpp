@@ -93,8 +93,7 @@ struct MaskPredicate
 	uint32_t n;
 	uint32_t *bad_calls;
 
-	bool
-	operator()(uint32_t i) const
+	bool operator()(uint32_t i) const
 	{
 		if (i < 1 || i >= n)
 		{
@@ -111,8 +110,7 @@ struct FlagsPredicate
 	const std::vector<bool> *flags;
 	uint32_t *bad_calls;
 
-	bool
-	operator()(uint32_t i) const
+	bool operator()(uint32_t i) const
 	{
 		if (i < 1 || i >= flags->size())
 		{
