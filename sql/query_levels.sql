@@ -90,14 +90,44 @@ END $$;
 SELECT * FROM scroll_check();
 COMMIT;
 
--- WHERE CURRENT OF keeps pointing at the row just fetched (§5.1)
-BEGIN;
-DECLARE cc CURSOR FOR SELECT id FROM t;
-FETCH 3 FROM cc;
-UPDATE t SET id = -id WHERE CURRENT OF cc RETURNING id;
-COMMIT;
-SELECT count(*) FILTER (WHERE id < 0) AS updated_rows FROM t;
-UPDATE t SET id = abs(id);
+-- WHERE CURRENT OF keeps pointing at the row just fetched (§5.1), while the
+-- cursor's rows come in a perturbed order: every fetched row is updated once
+CREATE FUNCTION current_of_check(use_limit bool)
+RETURNS TABLE (fetch_order_changed bool, each_update_hit_the_fetched_row bool)
+LANGUAGE plpgsql AS $$
+DECLARE
+    c refcursor;
+    r record;
+    fetched int[] := '{}';
+    hits bool := true;
+    n int;
+BEGIN
+    IF use_limit THEN
+        OPEN c FOR SELECT id FROM t LIMIT 10;
+    ELSE
+        OPEN c FOR SELECT id FROM t;
+    END IF;
+    LOOP
+        FETCH c INTO r;
+        EXIT WHEN NOT FOUND;
+        fetched := fetched || r.id;
+        UPDATE t SET id = -id WHERE CURRENT OF c;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        hits := hits AND n = 1 AND EXISTS (SELECT 1 FROM t WHERE id = -r.id);
+    END LOOP;
+    CLOSE c;
+    UPDATE t SET id = -id;
+    RETURN QUERY SELECT fetched <> (SELECT array_agg(id ORDER BY id) FROM t WHERE id <= cardinality(fetched)),
+                        hits;
+END $$;
+SET unorder_rows = on;
+SELECT * FROM current_of_check(false);
+SELECT * FROM current_of_check(true);
+SET enable_seqscan = off;
+CREATE INDEX ON t (id);
+SELECT * FROM current_of_check(false);
+RESET enable_seqscan;
+RESET unorder_rows;
 
 -- rescans: inner side of a nested loop and a correlated subquery see all rows each time
 SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_material = off;
@@ -106,5 +136,5 @@ RESET enable_hashjoin; RESET enable_mergejoin; RESET enable_material;
 SELECT count(*) AS runs, bool_and(same_rows) AS same_rows
 FROM perturbation_check('SELECT id, (SELECT array_length(array_agg(x.id), 1) FROM t x WHERE x.id <= t.id) FROM t');
 RESET unorder_rows;
-DROP FUNCTION sql_rows(), plpgsql_rows(), plpgsql_array(), scroll_check();
+DROP FUNCTION sql_rows(), plpgsql_rows(), plpgsql_array(), scroll_check(), current_of_check(bool);
 DROP TABLE t;

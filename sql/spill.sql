@@ -8,10 +8,22 @@ SET work_mem = '64kB';
 
 -- every row moves through a spilled shuffle; same rows, changed order
 SELECT * FROM perturbed('SELECT id, pad FROM wide');
+-- what EXPLAIN ANALYZE reports for the perturbation node (the top node here)
+CREATE FUNCTION perturbation_stats(query text)
+RETURNS TABLE (perturbs text, rows_perturbed int, runs_permuted int, largest_run int, storage text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    plan json;
+BEGIN
+    EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF) ' || query INTO plan;
+    plan := plan->0->'Plan';
+    RETURN QUERY SELECT plan->>'Perturbs', (plan->>'Rows Perturbed')::int, (plan->>'Runs Permuted')::int,
+                        (plan->>'Largest Run')::int, plan->>'Storage';
+END $$;
 SET unorder_rows = on;
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id, pad FROM wide;
+SELECT * FROM perturbation_stats('SELECT id, pad FROM wide');
 -- runs of ties larger than work_mem spill too, and the ORDER BY holds
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT k, id FROM wide ORDER BY k;
+SELECT * FROM perturbation_stats('SELECT k, id FROM wide ORDER BY k');
 SELECT count(*) AS rows, bool_and(k >= prev_k) AS order_by_kept
 FROM (SELECT k, lag(k, 1, 0) OVER (ORDER BY n) AS prev_k
       FROM unnest(rows_of('SELECT k FROM wide ORDER BY k')) WITH ORDINALITY u(r, n),
@@ -37,3 +49,4 @@ RESET temp_file_limit;
 RESET unorder_rows;
 RESET work_mem;
 DROP TABLE wide, dups;
+DROP FUNCTION perturbation_stats(text);

@@ -296,6 +296,32 @@ is_simply_updatable(Plan *plan)
 	}
 }
 
+/*
+ * The scan a cursor's WHERE CURRENT OF would address through this subtree,
+ * if it is a single heap scan under Result/Limit nodes; NULL otherwise.
+ */
+static Plan *
+single_heap_scan_below(Plan *plan)
+{
+	while (plan != NULL && (IsA(plan, Result) || IsA(plan, Limit)))
+		plan = plan->lefttree;
+	if (plan == NULL)
+		return NULL;
+	switch (nodeTag(plan))
+	{
+		case T_SeqScan:
+		case T_SampleScan:
+		case T_IndexScan:
+		case T_IndexOnlyScan:
+		case T_BitmapHeapScan:
+		case T_TidScan:
+		case T_TidRangeScan:
+			return plan;
+		default:
+			return NULL;
+	}
+}
+
 /* Whether a LockRows node sits on top of the subtree (below Limit/Result). */
 static bool
 has_lock_rows_on_top(Plan *plan)
@@ -450,10 +476,6 @@ settle_node(FinalizeContext *ctx, CustomScan *cscan, Plan *parent)
 				  find_order_sensitive_aggref((Node *) parent->qual, NULL)))
 				return deactivate(cscan, &spec);
 			break;
-		case KIND_LIMIT:
-			if (!surely_finite(ctx, child))
-				return deactivate(cscan, &spec);
-			break;
 		case KIND_RESULT:
 			if (!(spec.level_flags & LEVEL_TOP))
 			{
@@ -470,8 +492,19 @@ settle_node(FinalizeContext *ctx, CustomScan *cscan, Plan *parent)
 					spec.nkeys = 0;
 				}
 			}
-			else if (ctx->is_cursor && (has_lock_rows_on_top(child) || is_simply_updatable(child)))
-				return deactivate(cscan, &spec); /* WHERE CURRENT OF must see the row (§5.1) */
+			else if (ctx->is_cursor && has_lock_rows_on_top(child))
+				return deactivate(cscan, &spec); /* LockRows must see the row CURRENT OF names */
+												 /* FALLTHROUGH */
+		case KIND_LIMIT:
+			if (spec.kind == KIND_LIMIT && !surely_finite(ctx, child))
+				return deactivate(cscan, &spec);
+			/* WHERE CURRENT OF must find the row just fetched (§5.1) */
+			if (ctx->is_cursor && top_level && is_simply_updatable(child))
+			{
+				if (single_heap_scan_below(child) == NULL)
+					return deactivate(cscan, &spec);
+				spec.level_flags |= NODE_TRACKS_ROW_IDENTITY;
+			}
 			break;
 		default:
 			break;

@@ -33,9 +33,10 @@ enum PerturbationScope
 /* Flags about the query level the node was planned in. */
 enum
 {
-	LEVEL_TOP = 1 << 0,           /* the statement's own level, not a subquery */
-	LEVEL_HAS_ORDER_BY = 1 << 1,  /* the level has its own ORDER BY */
-	LEVEL_READS_ORDERED = 1 << 2, /* reads a subquery/CTE with ORDER BY (§4.2) */
+	LEVEL_TOP = 1 << 0,                /* the statement's own level, not a subquery */
+	LEVEL_HAS_ORDER_BY = 1 << 1,       /* the level has its own ORDER BY */
+	LEVEL_READS_ORDERED = 1 << 2,      /* reads a subquery/CTE with ORDER BY (§4.2) */
+	NODE_TRACKS_ROW_IDENTITY = 1 << 3, /* cursor rows: keep each row's TID for WHERE CURRENT OF */
 };
 
 #define PERTURBATION_MAX_KEYS 64

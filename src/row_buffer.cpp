@@ -16,9 +16,11 @@ struct RowBuffer
 	core::Mode mode;
 	Size memory_limit;      /* bytes of row copies before spilling */
 	MemoryContext rows_cxt; /* row copies and the permutation; reset per batch */
+	bool keep_row_identity; /* keep each row's TID (cursor rows) */
 
 	/* in-memory phase */
 	MinimalTuple *rows;
+	ItemPointerData *tids; /* parallel to rows, when keeping row identity */
 	uint32 nrows;
 	uint32 capacity;
 	uint32 *perm;
@@ -33,6 +35,7 @@ struct RowBuffer
 	bool has_lead_row;
 	bool lead_emitted;
 	uint64 lead_index;
+	ItemPointerData lead_tid;
 
 	uint64 input_count;
 	bool finished;
@@ -43,10 +46,11 @@ struct RowBuffer
 };
 
 RowBuffer *
-row_buffer_create(TupleDesc desc, core::Mode mode, int work_mem_kb)
+row_buffer_create(TupleDesc desc, core::Mode mode, int work_mem_kb, bool keep_row_identity)
 {
 	RowBuffer *buffer = (RowBuffer *) palloc0(sizeof(RowBuffer));
 
+	buffer->keep_row_identity = keep_row_identity;
 	buffer->desc = desc;
 	buffer->mode = mode;
 	buffer->memory_limit = (Size) work_mem_kb * 1024;
@@ -92,9 +96,9 @@ copy_slot_to_virtual(TupleTableSlot *source, TupleTableSlot *out)
 	ExecStoreVirtualTuple(out);
 }
 
-/* Put one row into the spill sort under the given key. */
+/* Put one row into the spill sort under the given key (and its TID, if kept). */
 static void
-sort_put(RowBuffer *buffer, TupleTableSlot *slot, int64 key)
+sort_put(RowBuffer *buffer, TupleTableSlot *slot, const ItemPointerData *tid, int64 key)
 {
 	int natts = buffer->desc->natts;
 	TupleTableSlot *in = buffer->sort_in;
@@ -105,13 +109,18 @@ sort_put(RowBuffer *buffer, TupleTableSlot *slot, int64 key)
 	memcpy(in->tts_isnull, slot->tts_isnull, natts * sizeof(bool));
 	in->tts_values[natts] = Int64GetDatum(key);
 	in->tts_isnull[natts] = false;
+	if (buffer->keep_row_identity)
+	{
+		in->tts_values[natts + 1] = PointerGetDatum(tid);
+		in->tts_isnull[natts + 1] = false;
+	}
 	ExecStoreVirtualTuple(in);
 	tuplesort_puttupleslot(buffer->sort, in);
 }
 
 /* Route one row of a spilled batch: lead candidate or sorted rest. */
 static void
-spill_route(RowBuffer *buffer, TupleTableSlot *slot, uint64 index, Rng &rng)
+spill_route(RowBuffer *buffer, TupleTableSlot *slot, const ItemPointerData *tid, uint64 index, Rng &rng)
 {
 	if (index > 0)
 	{
@@ -120,15 +129,17 @@ spill_route(RowBuffer *buffer, TupleTableSlot *slot, uint64 index, Rng &rng)
 		if (buffer->lead.offer(distinct, rng))
 		{
 			if (buffer->has_lead_row)
-				sort_put(buffer, buffer->lead_slot,
+				sort_put(buffer, buffer->lead_slot, &buffer->lead_tid,
 						 unorder_rows::core::rest_sort_key(buffer->mode, buffer->lead_index, rng));
 			ExecCopySlot(buffer->lead_slot, slot);
 			buffer->lead_index = index;
+			if (tid != NULL)
+				buffer->lead_tid = *tid;
 			buffer->has_lead_row = true;
 			return;
 		}
 	}
-	sort_put(buffer, slot, unorder_rows::core::rest_sort_key(buffer->mode, index, rng));
+	sort_put(buffer, slot, tid, unorder_rows::core::rest_sort_key(buffer->mode, index, rng));
 }
 
 /* Move the in-memory batch into a tuplesort; later rows go there directly. */
@@ -139,10 +150,14 @@ spill(RowBuffer *buffer, Rng &rng)
 
 	if (buffer->sort_desc == NULL)
 	{
-		buffer->sort_desc = CreateTemplateTupleDesc(natts + 1);
+		int extra = buffer->keep_row_identity ? 2 : 1;
+
+		buffer->sort_desc = CreateTemplateTupleDesc(natts + extra);
 		for (int i = 0; i < natts; i++)
 			TupleDescCopyEntry(buffer->sort_desc, i + 1, buffer->desc, i + 1);
 		TupleDescInitEntry(buffer->sort_desc, natts + 1, "unorder_rows_key", INT8OID, -1, 0);
+		if (buffer->keep_row_identity)
+			TupleDescInitEntry(buffer->sort_desc, natts + 2, "unorder_rows_tid", TIDOID, -1, 0);
 		buffer->sort_in = MakeSingleTupleTableSlot(buffer->sort_desc, &TTSOpsVirtual);
 		buffer->sort_out = MakeSingleTupleTableSlot(buffer->sort_desc, &TTSOpsMinimalTuple);
 	}
@@ -161,22 +176,23 @@ spill(RowBuffer *buffer, Rng &rng)
 	for (uint32 i = 0; i < buffer->nrows; i++)
 	{
 		ExecStoreMinimalTuple(buffer->rows[i], buffer->probe_slot, false);
-		spill_route(buffer, buffer->probe_slot, i, rng);
+		spill_route(buffer, buffer->probe_slot, buffer->tids != NULL ? &buffer->tids[i] : NULL, i, rng);
 	}
 	ExecClearTuple(buffer->probe_slot);
 	MemoryContextReset(buffer->rows_cxt);
 	buffer->rows = NULL;
+	buffer->tids = NULL;
 	buffer->nrows = buffer->capacity = 0;
 }
 
 void
-row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, Rng &rng)
+row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, const ItemPointerData *tid, Rng &rng)
 {
 	uint64 index = buffer->input_count++;
 
 	if (buffer->sort != NULL)
 	{
-		spill_route(buffer, slot, index, rng);
+		spill_route(buffer, slot, tid, index, rng);
 		return;
 	}
 
@@ -193,8 +209,18 @@ row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, Rng &rng)
 
 		buffer->rows = buffer->rows == NULL ? (MinimalTuple *) MemoryContextAllocHuge(buffer->rows_cxt, bytes)
 											: (MinimalTuple *) repalloc_huge(buffer->rows, bytes);
+		if (buffer->keep_row_identity)
+		{
+			Size tid_bytes = (Size) capacity * sizeof(ItemPointerData);
+
+			buffer->tids = buffer->tids == NULL
+							   ? (ItemPointerData *) MemoryContextAllocHuge(buffer->rows_cxt, tid_bytes)
+							   : (ItemPointerData *) repalloc_huge(buffer->tids, tid_bytes);
+		}
 		buffer->capacity = capacity;
 	}
+	if (buffer->keep_row_identity)
+		buffer->tids[buffer->nrows] = *tid;
 	buffer->rows[buffer->nrows++] = ExecCopySlotMinimalTuple(slot);
 	MemoryContextSwitchTo(old);
 
@@ -240,17 +266,31 @@ row_buffer_next(RowBuffer *buffer, TupleTableSlot *out)
 		{
 			buffer->lead_emitted = true;
 			copy_slot_to_virtual(buffer->lead_slot, out);
+			if (buffer->keep_row_identity)
+				out->tts_tid = buffer->lead_tid;
 			return true;
 		}
 		if (!tuplesort_gettupleslot(buffer->sort, true, false, buffer->sort_out, NULL))
 			return false;
 		copy_slot_to_virtual(buffer->sort_out, out);
+		if (buffer->keep_row_identity)
+		{
+			int natts = buffer->desc->natts;
+
+			slot_getallattrs(buffer->sort_out);
+			out->tts_tid = *(ItemPointer) DatumGetPointer(buffer->sort_out->tts_values[natts + 1]);
+		}
 		return true;
 	}
 	if (buffer->emit_pos >= buffer->nrows)
 		return false;
-	ExecStoreMinimalTuple(buffer->rows[buffer->perm[buffer->emit_pos++]], buffer->probe_slot, false);
+
+	uint32 row = buffer->perm[buffer->emit_pos++];
+
+	ExecStoreMinimalTuple(buffer->rows[row], buffer->probe_slot, false);
 	copy_slot_to_virtual(buffer->probe_slot, out);
+	if (buffer->keep_row_identity)
+		out->tts_tid = buffer->tids[row];
 	return true;
 }
 
@@ -267,6 +307,7 @@ row_buffer_reset(RowBuffer *buffer)
 	ExecClearTuple(buffer->lead_slot);
 	MemoryContextReset(buffer->rows_cxt);
 	buffer->rows = NULL;
+	buffer->tids = NULL;
 	buffer->perm = NULL;
 	buffer->nrows = buffer->capacity = 0;
 	buffer->emit_pos = 0;

@@ -21,19 +21,25 @@
 
 struct RowBuffer;
 
-/* row_buffer_create: an empty buffer for rows of the given descriptor. */
-RowBuffer *row_buffer_create(TupleDesc desc, unorder_rows::core::Mode mode, int work_mem_kb);
+/*
+ * row_buffer_create: an empty buffer for rows of the given descriptor.  With
+ * keep_row_identity, each row's TID is kept and restored on output (for
+ * WHERE CURRENT OF on cursors).
+ */
+RowBuffer *row_buffer_create(TupleDesc desc, unorder_rows::core::Mode mode, int work_mem_kb,
+							 bool keep_row_identity);
 
-/* row_buffer_add: copy one row into the batch. */
-void row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, unorder_rows::core::Rng &rng);
+/* row_buffer_add: copy one row (and its TID, if kept) into the batch. */
+void row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, const ItemPointerData *tid,
+					unorder_rows::core::Rng &rng);
 
 /* row_buffer_finish: no more rows; decide the order of the batch. */
 void row_buffer_finish(RowBuffer *buffer, unorder_rows::core::Rng &rng);
 
 /*
  * row_buffer_next: store the next row of the permuted batch into a virtual
- * slot; false when the batch is exhausted.  The row stays valid until the
- * next call or reset.
+ * slot (with its TID in tts_tid, if kept); false when the batch is exhausted.
+ * The row stays valid until the next call or reset.
  */
 bool row_buffer_next(RowBuffer *buffer, TupleTableSlot *out);
 

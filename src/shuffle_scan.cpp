@@ -10,6 +10,10 @@
  *
  * When the switch is off at execution time (a plan made while it was on),
  * the node passes rows through unchanged.
+ *
+ * In a cursor over a plain scan of one table, the node stands in for that
+ * scan towards WHERE CURRENT OF: it carries each row's TID and presents the
+ * scan's relation, so execCurrentOf finds the row just fetched.
  */
 #include "shuffle_scan.hpp"
 
@@ -32,6 +36,13 @@ struct UnorderRowsState
 	uint64 node_seed;
 	Rng rng;
 	RowBuffer *buffer;
+
+	/* cursor rows: the scan whose row identity (TID) travels with each row */
+	ScanState *identity_scan;
+	Oid identity_table;
+	ItemPointerData child_tid; /* TID of the row the child just returned */
+	ItemPointerData run_first_tid;
+	ItemPointerData lookahead_tid;
 
 	/* SCOPE_ALL */
 	bool filled;
@@ -104,6 +115,66 @@ create_unorder_rows_state(CustomScan *cscan)
 	return (Node *) state;
 }
 
+/* The heap scan under Result/Limit nodes that WHERE CURRENT OF would address. */
+static ScanState *
+find_identity_scan(PlanState *planstate)
+{
+	while (planstate != NULL && (IsA(planstate, ResultState) || IsA(planstate, LimitState)))
+		planstate = outerPlanState(planstate);
+	if (planstate == NULL)
+		return NULL;
+	switch (nodeTag(planstate))
+	{
+		case T_SeqScanState:
+		case T_SampleScanState:
+		case T_IndexScanState:
+		case T_IndexOnlyScanState:
+		case T_BitmapHeapScanState:
+		case T_TidScanState:
+		case T_TidRangeScanState:
+			return ((ScanState *) planstate)->ss_currentRelation != NULL ? (ScanState *) planstate : NULL;
+		default:
+			return NULL;
+	}
+}
+
+/* Fetch the child's next row, noting its TID when cursor rows need it. */
+static TupleTableSlot *
+fetch_child_row(UnorderRowsState *state, PlanState *child)
+{
+	TupleTableSlot *slot = ExecProcNode(child);
+
+	if (state->identity_scan != NULL && !TupIsNull(slot))
+	{
+		ScanState *scan = state->identity_scan;
+
+		/* where execCurrentOf itself would look */
+		if (IsA(scan, IndexOnlyScanState))
+			state->child_tid = ((IndexOnlyScanState *) scan)->ioss_ScanDesc->xs_heaptid;
+		else
+			state->child_tid = scan->ss_ScanTupleSlot->tts_tid;
+	}
+	return slot;
+}
+
+/* The TID to keep with the row just fetched, or NULL when none is kept. */
+static const ItemPointerData *
+child_tid(UnorderRowsState *state)
+{
+	return state->identity_scan != NULL ? &state->child_tid : NULL;
+}
+
+/* Mark an emitted row as a row of the cursor's table. */
+static void
+label_row_identity(UnorderRowsState *state, TupleTableSlot *scan_slot, const ItemPointerData *tid)
+{
+	if (state->identity_scan == NULL)
+		return;
+	if (tid != NULL)
+		scan_slot->tts_tid = *tid;
+	scan_slot->tts_tableOid = state->identity_table;
+}
+
 /* The child node and the permutation machinery. */
 static void
 begin_unorder_rows(CustomScanState *node, EState *estate, int eflags)
@@ -123,7 +194,17 @@ begin_unorder_rows(CustomScanState *node, EState *estate, int eflags)
 	state->node_seed = unorder_rows::core::derive_node_seed(
 		unorder_rows_effective_seed(), state->spec.fingerprint, (uint64) cscan->scan.plan.plan_node_id);
 	new (&state->rng) Rng(state->node_seed);
-	state->buffer = row_buffer_create(desc, state->mode, work_mem);
+
+	if (state->spec.level_flags & NODE_TRACKS_ROW_IDENTITY)
+	{
+		state->identity_scan = find_identity_scan(child);
+		if (state->identity_scan == NULL)
+			elog(ERROR, "unorder_rows: no scan below a cursor node");
+		/* execCurrentOf matches the cursor's table against this relation */
+		node->ss.ss_currentRelation = state->identity_scan->ss_currentRelation;
+		state->identity_table = RelationGetRelid(node->ss.ss_currentRelation);
+	}
+	state->buffer = row_buffer_create(desc, state->mode, work_mem, state->identity_scan != NULL);
 
 	if (state->spec.scope == SCOPE_WITHIN_RUNS)
 	{
@@ -183,19 +264,22 @@ exec_all(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 	{
 		for (;;)
 		{
-			TupleTableSlot *slot = ExecProcNode(child);
+			TupleTableSlot *slot = fetch_child_row(state, child);
 
 			if (TupIsNull(slot))
 				break;
 			state->rows_in++;
-			row_buffer_add(state->buffer, slot, state->rng);
+			row_buffer_add(state->buffer, slot, child_tid(state), state->rng);
 		}
 		row_buffer_finish(state->buffer, state->rng);
 		note_batch(state);
 		state->filled = true;
 	}
 	if (row_buffer_next(state->buffer, scan_slot))
+	{
+		label_row_identity(state, scan_slot, NULL);
 		return emit(&state->css, scan_slot);
+	}
 	return ExecClearTuple(scan_slot);
 }
 
@@ -208,7 +292,10 @@ exec_runs(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 		if (state->emitting)
 		{
 			if (row_buffer_next(state->buffer, scan_slot))
+			{
+				label_row_identity(state, scan_slot, NULL);
 				return emit(&state->css, scan_slot);
+			}
 			state->emitting = false;
 			row_buffer_reset(state->buffer);
 		}
@@ -220,13 +307,14 @@ exec_runs(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 
 			state->run_first = state->lookahead;
 			state->lookahead = swap;
+			state->run_first_tid = state->lookahead_tid;
 			state->have_lookahead = false;
 		}
 		else
 		{
 			if (state->child_done)
 				return ExecClearTuple(scan_slot);
-			TupleTableSlot *slot = ExecProcNode(child);
+			TupleTableSlot *slot = fetch_child_row(state, child);
 
 			if (TupIsNull(slot))
 			{
@@ -235,13 +323,14 @@ exec_runs(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 			}
 			state->rows_in++;
 			ExecCopySlot(state->run_first, slot);
+			state->run_first_tid = state->child_tid;
 		}
 
 		uint64 run_length = 1;
 
 		while (!state->child_done)
 		{
-			TupleTableSlot *slot = ExecProcNode(child);
+			TupleTableSlot *slot = fetch_child_row(state, child);
 
 			if (TupIsNull(slot))
 			{
@@ -252,12 +341,14 @@ exec_runs(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 			if (!same_run(state, slot))
 			{
 				ExecCopySlot(state->lookahead, slot);
+				state->lookahead_tid = state->child_tid;
 				state->have_lookahead = true;
 				break;
 			}
 			if (run_length == 1)
-				row_buffer_add(state->buffer, state->run_first, state->rng);
-			row_buffer_add(state->buffer, slot, state->rng);
+				row_buffer_add(state->buffer, state->run_first,
+							   state->identity_scan != NULL ? &state->run_first_tid : NULL, state->rng);
+			row_buffer_add(state->buffer, slot, child_tid(state), state->rng);
 			run_length++;
 		}
 
@@ -265,6 +356,7 @@ exec_runs(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 		{
 			/* a run of one row: nothing to permute */
 			copy_slot_to_virtual(state->run_first, scan_slot);
+			label_row_identity(state, scan_slot, &state->run_first_tid);
 			return emit(&state->css, scan_slot);
 		}
 		row_buffer_finish(state->buffer, state->rng);
@@ -277,11 +369,12 @@ exec_runs(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 static TupleTableSlot *
 exec_passthrough(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 {
-	TupleTableSlot *slot = ExecProcNode(child);
+	TupleTableSlot *slot = fetch_child_row(state, child);
 
 	if (TupIsNull(slot))
 		return ExecClearTuple(scan_slot);
 	copy_slot_to_virtual(slot, scan_slot);
+	label_row_identity(state, scan_slot, child_tid(state));
 	return emit(&state->css, scan_slot);
 }
 

@@ -17,6 +17,7 @@ extern "C"
 #include "miscadmin.h"
 
 #include "access/htup_details.h"
+#include "access/relscan.h"
 #include "access/tupdesc.h"
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_namespace.h"

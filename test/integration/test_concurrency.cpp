@@ -1,0 +1,143 @@
+/*
+ * test_concurrency.cpp
+ *		SPEC §5.1, §5.5: sessions perturbing concurrently get no errors and
+ *		exactly the rows of the table; sessions sharing a seed stay in step.
+ */
+#include <catch2/catch.hpp>
+
+#include "fixtures.hpp"
+
+#include <exception>
+#include <string>
+#include <thread>
+#include <vector>
+
+using it::Connection;
+using it::insertion_order;
+using it::join;
+using it::sorted_numerically;
+
+namespace
+{
+
+constexpr int kThreads = 4;
+constexpr int kIterations = 300;
+
+/* Queries over t that all return its 50 ids; {} is replaced by a per-iteration constant. */
+const std::vector<std::string> kQueries = {
+	"SELECT id FROM t",
+	"SELECT id FROM t WHERE id > -{}",
+	"SELECT id FROM t GROUP BY id",
+	"SELECT DISTINCT id FROM t",
+	"SELECT a.id FROM t a JOIN t b ON a.id = b.id",
+	"SELECT id FROM (SELECT id FROM t UNION ALL SELECT id FROM t WHERE id < -{}) s",
+};
+
+/* The query text for an iteration. */
+std::string
+query_for(int iteration)
+{
+	std::string sql = kQueries[iteration % kQueries.size()];
+	auto pos = sql.find("{}");
+	if (pos != std::string::npos)
+		sql.replace(pos, 2, std::to_string(iteration % 17));
+	return sql;
+}
+
+/* What one thread saw; checked by the main thread (Catch2 assertions are not thread-safe). */
+struct ThreadOutcome
+{
+	std::vector<std::string> errors;
+	std::vector<std::string> wrong_multisets;
+	std::vector<std::string> unperturbed; /* SELECT id FROM t returned in insertion order */
+	std::vector<std::vector<std::string>> results;
+};
+
+/* One session: its own connection, kIterations queries. */
+void
+run_session(int index, ThreadOutcome &outcome)
+{
+	try
+	{
+		it::ConnectOptions opts;
+		/* Half the sessions preload the library per connection, half LOAD it. */
+		if (index % 2 == 0)
+			opts.options = "-c session_preload_libraries=unorder_rows -c unorder_rows.enabled=on";
+		Connection conn = it::plain_instance().connect(opts);
+		if (index % 2 == 1)
+			conn.exec("LOAD 'unorder_rows'; SET unorder_rows = on");
+		/* Sessions 0 and 1 share a seed; the others draw their own. */
+		conn.exec(index < 2 ? "SET unorder_rows.seed = 99" : "SET unorder_rows.seed = 0");
+
+		for (int i = 0; i < kIterations; i++)
+		{
+			std::string sql = query_for(i);
+			std::vector<std::string> rows;
+			try
+			{
+				rows = conn.rows(sql);
+			}
+			catch (const std::exception &e)
+			{
+				outcome.errors.push_back(e.what());
+				if (outcome.errors.size() > 5)
+					return;
+				continue;
+			}
+			if (sorted_numerically(rows) != insertion_order())
+				outcome.wrong_multisets.push_back(sql + " -> " + join(rows));
+			if (i % kQueries.size() < 2 && rows == insertion_order())
+				outcome.unperturbed.push_back(sql);
+			if (index < 2)
+				outcome.results.push_back(std::move(rows));
+		}
+	}
+	catch (const std::exception &e)
+	{
+		outcome.errors.push_back(std::string("session setup: ") + e.what());
+	}
+}
+
+} // namespace
+
+TEST_CASE("concurrent sessions perturb without errors and return exactly the table's rows", "[concurrency]")
+{
+	it::plain_instance(); /* started here, not racing inside the threads */
+
+	std::vector<ThreadOutcome> outcomes(kThreads);
+	std::vector<std::thread> threads;
+	for (int i = 0; i < kThreads; i++)
+		threads.emplace_back(run_session, i, std::ref(outcomes[i]));
+	for (std::thread &thread : threads)
+		thread.join();
+
+	for (int i = 0; i < kThreads; i++)
+	{
+		INFO("session " << i);
+		const ThreadOutcome &outcome = outcomes[i];
+		INFO("first error: " << (outcome.errors.empty() ? "" : outcome.errors.front()));
+		CHECK(outcome.errors.empty());
+		INFO("first wrong multiset: " << (outcome.wrong_multisets.empty() ? ""
+																		  : outcome.wrong_multisets.front()));
+		CHECK(outcome.wrong_multisets.empty());
+		INFO("first unperturbed: " << (outcome.unperturbed.empty() ? "" : outcome.unperturbed.front()));
+		CHECK(outcome.unperturbed.empty());
+	}
+
+	/* Same seed, same statements: the two sessions saw the same orders, while running concurrently. */
+	REQUIRE(outcomes[0].results.size() == static_cast<size_t>(kIterations));
+	REQUIRE(outcomes[1].results.size() == static_cast<size_t>(kIterations));
+	int differing = 0;
+	std::string first_difference;
+	for (int i = 0; i < kIterations; i++)
+	{
+		if (outcomes[0].results[i] != outcomes[1].results[i])
+		{
+			if (differing++ == 0)
+				first_difference = query_for(i) + ": " + join(outcomes[0].results[i]) + " vs " +
+								   join(outcomes[1].results[i]);
+		}
+	}
+	INFO("first difference: " << first_difference);
+	CHECK(differing == 0);
+}
