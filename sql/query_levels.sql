@@ -129,12 +129,14 @@ SELECT * FROM current_of_check(false);
 RESET enable_seqscan;
 RESET unorder_rows;
 
--- rescans: inner side of a nested loop and a correlated subquery see all rows each time
-SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_material = off;
-SELECT * FROM perturbed('SELECT a.id, b.id FROM t a JOIN (SELECT id FROM t LIMIT 16) b ON a.id = b.id');
-RESET enable_hashjoin; RESET enable_mergejoin; RESET enable_material;
-SELECT count(*) AS runs, bool_and(same_rows) AS same_rows
-FROM perturbation_check('SELECT id, (SELECT array_length(array_agg(x.id), 1) FROM t x WHERE x.id <= t.id) FROM t');
+-- rescans: the inner side of a nested loop (rescanned with new parameters for
+-- every outer row) and a correlated subquery see all their rows each time
+SET unorder_rows = on;
+EXPLAIN (COSTS OFF)
+SELECT a.id, b.id FROM t a, LATERAL (SELECT x.id FROM t x WHERE x.id <= a.id LIMIT 100) b;
+RESET unorder_rows;
+SELECT * FROM perturbed('SELECT a.id, b.id FROM t a, LATERAL (SELECT x.id FROM t x WHERE x.id <= a.id LIMIT 100) b');
+SELECT * FROM perturbed('SELECT id, (SELECT array_length(array_agg(x.id), 1) FROM t x WHERE x.id <= t.id) FROM t');
 RESET unorder_rows;
 DROP FUNCTION sql_rows(), plpgsql_rows(), plpgsql_array(), scroll_check(), current_of_check(bool);
 DROP TABLE t;
