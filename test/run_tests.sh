@@ -31,7 +31,7 @@ make -s PG_CONFIG="$PG_CONFIG" >/dev/null
 make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 
 echo "== unit tests (Catch2, src/core)"
-cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=Release -DPG_CONFIG="$PG_CONFIG" >/dev/null
+cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/cmake -j"$(nproc)" >/dev/null
 build/cmake/unit_tests || failed+=(unit)
 
