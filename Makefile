@@ -13,6 +13,7 @@ OBJS = \
 	src/perturbation_spec.o \
 	src/shuffle_scan.o \
 	src/row_buffer.o \
+	src/report.o \
 	src/sql_functions.o \
 	src/core/seed.o
 

@@ -10,6 +10,7 @@
 #include "pg/postgres_includes.hpp"
 
 #include "planner.hpp"
+#include "report.hpp"
 #include "settings.hpp"
 #include "shuffle_scan.hpp"
 
@@ -20,13 +21,16 @@ extern "C"
 	void _PG_init(void);
 }
 
-/* _PG_init: settings, then the executor node, then the planner hooks. */
+/* _PG_init: settings, then the executor node, then the hooks. */
 void
 _PG_init(void)
 {
 	unorder_rows_define_settings();
+	unorder_rows_define_report_settings();
+	compat_mark_guc_prefix_reserved("unorder_rows");
 	unorder_rows_register_scan();
 	/* statement fingerprints that ignore whitespace, comments and constants */
 	compat_enable_query_id();
 	unorder_rows_install_planner_hooks();
+	unorder_rows_install_report_hooks();
 }

@@ -209,6 +209,5 @@ unorder_rows_define_settings(void)
 						 "Off by default: a changed lock order can cause deadlocks unrelated to the test.",
 						 &unorder_rows_perturb_lock_order, false);
 
-	compat_mark_guc_prefix_reserved("unorder_rows");
 	last_effective_active = unorder_rows_active();
 }

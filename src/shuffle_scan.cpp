@@ -56,8 +56,9 @@ struct UnorderRowsState
 	bool child_done;
 	bool emitting;
 
-	/* for EXPLAIN ANALYZE */
+	/* for EXPLAIN ANALYZE and reports */
 	uint64 rows_in;
+	uint64 rows_permuted; /* rows in batches of two or more */
 	uint64 batches_permuted;
 	uint64 largest_batch;
 	bool spilled;
@@ -249,6 +250,9 @@ note_batch(UnorderRowsState *state)
 {
 	uint64 rows = row_buffer_rows(state->buffer);
 
+	if (rows < 2)
+		return;
+	state->rows_permuted += rows;
 	state->batches_permuted++;
 	if (rows > state->largest_batch)
 		state->largest_batch = rows;
@@ -390,6 +394,140 @@ exec_unorder_rows(CustomScanState *node)
 	if (state->spec.scope == SCOPE_WITHIN_RUNS)
 		return exec_runs(state, child, scan_slot);
 	return exec_all(state, child, scan_slot);
+}
+
+/* A short name for the node that feeds ours, as EXPLAIN would name it. */
+static const char *
+input_description(PlanState *child)
+{
+	const char *name;
+
+	switch (nodeTag(child->plan))
+	{
+		case T_SeqScan:
+			name = "Seq Scan";
+			break;
+		case T_SampleScan:
+			name = "Sample Scan";
+			break;
+		case T_IndexScan:
+			name = "Index Scan";
+			break;
+		case T_IndexOnlyScan:
+			name = "Index Only Scan";
+			break;
+		case T_BitmapHeapScan:
+			name = "Bitmap Heap Scan";
+			break;
+		case T_TidScan:
+		case T_TidRangeScan:
+			name = "Tid Scan";
+			break;
+		case T_SubqueryScan:
+			name = "Subquery Scan";
+			break;
+		case T_CteScan:
+			name = "CTE Scan";
+			break;
+		case T_FunctionScan:
+			name = "Function Scan";
+			break;
+		case T_ForeignScan:
+			name = "Foreign Scan";
+			break;
+		case T_NestLoop:
+			name = "Nested Loop";
+			break;
+		case T_MergeJoin:
+			name = "Merge Join";
+			break;
+		case T_HashJoin:
+			name = "Hash Join";
+			break;
+		case T_Sort:
+			name = "Sort";
+			break;
+		case T_IncrementalSort:
+			name = "Incremental Sort";
+			break;
+		case T_Agg:
+			name = "Aggregate";
+			break;
+		case T_WindowAgg:
+			name = "WindowAgg";
+			break;
+		case T_Append:
+			name = "Append";
+			break;
+		case T_MergeAppend:
+			name = "Merge Append";
+			break;
+		case T_Gather:
+			name = "Gather";
+			break;
+		case T_GatherMerge:
+			name = "Gather Merge";
+			break;
+		case T_SetOp:
+			name = "SetOp";
+			break;
+		case T_Unique:
+			name = "Unique";
+			break;
+		case T_Limit:
+			name = "Limit";
+			break;
+		case T_Result:
+			name = "Result";
+			break;
+		case T_ProjectSet:
+			name = "ProjectSet";
+			break;
+		default:
+			name = "plan node";
+			break;
+	}
+
+	/* scans name their table */
+	Relation rel = NULL;
+
+	switch (nodeTag(child))
+	{
+		case T_SeqScanState:
+		case T_SampleScanState:
+		case T_IndexScanState:
+		case T_IndexOnlyScanState:
+		case T_BitmapHeapScanState:
+		case T_TidScanState:
+		case T_TidRangeScanState:
+			rel = ((ScanState *) child)->ss_currentRelation;
+			break;
+		default:
+			break;
+	}
+	if (rel == NULL)
+		return name;
+	return psprintf("%s on %s", name, RelationGetRelationName(rel));
+}
+
+bool
+unorder_rows_node_report(PlanState *planstate, PerturbationNodeReport *report)
+{
+	if (!IsA(planstate, CustomScanState) ||
+		((CustomScanState *) planstate)->methods != &unorder_rows_exec_methods)
+		return false;
+
+	UnorderRowsState *state = (UnorderRowsState *) planstate;
+
+	if (!state->active || state->rows_permuted == 0)
+		return false;
+	report->kind = state->spec.kind;
+	report->within_runs = state->spec.scope == SCOPE_WITHIN_RUNS;
+	report->rows_permuted = state->rows_permuted;
+	report->batches = state->batches_permuted;
+	report->plan_node_id = planstate->plan->plan_node_id;
+	report->input = input_description((PlanState *) linitial(state->css.custom_ps));
+	return true;
 }
 
 /* Release temporary files early and shut the child down. */

@@ -1,0 +1,422 @@
+/*
+ * report.cpp
+ *		What was perturbed, per statement and across sessions.
+ *
+ * At the end of each statement (ExecutorEnd) the plan's perturbation nodes
+ * are read.  With unorder_rows.report = notice or log, one line says which
+ * open orders were perturbed, where, how many rows, and the seed to replay.
+ * The first perturbation of a session with a drawn seed always logs the seed
+ * to the server log, so a CI log can replay a failure.
+ *
+ * When the library is in shared_preload_libraries, the statistics table
+ * (one entry per database and statement fingerprint: query text, calls, rows
+ * perturbed, kinds of open order) lives in shared memory, bounded by
+ * unorder_rows.max_statements; the least-called entry makes room for a new
+ * one.  Locking: the LWLock protects the hash table; shared mode to update
+ * an existing entry (counters under the entry's spinlock), exclusive mode to
+ * insert, evict or reset.
+ */
+#include "pg/postgres_includes.hpp"
+
+extern "C"
+{
+#include "common/hashfn.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/hsearch.h"
+}
+
+#include "perturbation_spec.hpp"
+#include "report.hpp"
+#include "settings.hpp"
+#include "shuffle_scan.hpp"
+
+/* ---- settings ---- */
+
+enum ReportMode
+{
+	REPORT_OFF,
+	REPORT_NOTICE,
+	REPORT_LOG
+};
+
+static const struct config_enum_entry report_options[] = {{"off", REPORT_OFF, false},
+														  {"notice", REPORT_NOTICE, false},
+														  {"log", REPORT_LOG, false},
+														  {NULL, 0, false}};
+
+static int report_mode = REPORT_OFF;
+static int max_statements = 1000;
+
+/* ---- shared statistics ---- */
+
+#define STATEMENT_TEXT_LEN 1024
+#define KIND_COUNT (KIND_DML + 1)
+
+struct StatisticsKey
+{
+	Oid dbid;
+	uint64 fingerprint;
+};
+
+struct StatisticsEntry
+{
+	StatisticsKey key; /* hash key, must be first */
+	slock_t mutex;     /* protects the counters */
+	int64 calls;
+	int64 rows_perturbed;
+	int32 kinds; /* bit per PerturbationKind */
+	char query[STATEMENT_TEXT_LEN];
+};
+
+struct SharedStatistics
+{
+	LWLock *lock;
+};
+
+static SharedStatistics *shared = NULL;
+static HTAB *statistics = NULL;
+
+/* ---- saved hooks and local state ---- */
+
+static ExecutorEnd_hook_type prev_executor_end = NULL;
+static shmem_startup_hook_type prev_shmem_startup = NULL;
+#if PG_VERSION_NUM >= 150000
+static shmem_request_hook_type prev_shmem_request = NULL;
+#endif
+static bool preloaded = false;
+static bool seed_logged = false;
+
+/* ---- shared memory ---- */
+
+/* Bytes of shared memory the statistics need. */
+static Size
+statistics_memsize(void)
+{
+	return add_size(MAXALIGN(sizeof(SharedStatistics)),
+					hash_estimate_size(max_statements, sizeof(StatisticsEntry)));
+}
+
+/* Ask for shared memory and a lock (at postmaster start). */
+static void
+request_shared_memory(void)
+{
+#if PG_VERSION_NUM >= 150000
+	if (prev_shmem_request)
+		prev_shmem_request();
+#endif
+	RequestAddinShmemSpace(statistics_memsize());
+	RequestNamedLWLockTranche("unorder_rows", 1);
+}
+
+/* Attach to (or create) the shared statistics. */
+static void
+startup_shared_memory(void)
+{
+	bool found;
+	HASHCTL info;
+
+	if (prev_shmem_startup)
+		prev_shmem_startup();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	shared = (SharedStatistics *) ShmemInitStruct("unorder_rows", sizeof(SharedStatistics), &found);
+	if (!found)
+		shared->lock = &(GetNamedLWLockTranche("unorder_rows"))->lock;
+	memset(&info, 0, sizeof(info));
+	info.keysize = sizeof(StatisticsKey);
+	info.entrysize = sizeof(StatisticsEntry);
+	statistics = ShmemInitHash("unorder_rows statements", max_statements, max_statements, &info,
+							   HASH_ELEM | HASH_BLOBS);
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* Make room for one entry: drop the least-called one.  Caller holds the lock exclusively. */
+static void
+evict_least_called(void)
+{
+	HASH_SEQ_STATUS scan;
+	StatisticsEntry *entry;
+	StatisticsEntry *victim = NULL;
+
+	hash_seq_init(&scan, statistics);
+	while ((entry = (StatisticsEntry *) hash_seq_search(&scan)) != NULL)
+		if (victim == NULL || entry->calls < victim->calls)
+			victim = entry;
+	if (victim != NULL)
+		hash_search(statistics, &victim->key, HASH_REMOVE, NULL);
+}
+
+/* Count one perturbed execution of a statement. */
+static void
+record_statement(uint64 fingerprint, const char *query, int query_len, int64 rows, int32 kinds)
+{
+	StatisticsKey key;
+	StatisticsEntry *entry;
+
+	memset(&key, 0, sizeof(key));
+	key.dbid = MyDatabaseId;
+	key.fingerprint = fingerprint;
+
+	LWLockAcquire(shared->lock, LW_SHARED);
+	entry = (StatisticsEntry *) hash_search(statistics, &key, HASH_FIND, NULL);
+	if (entry == NULL)
+	{
+		LWLockRelease(shared->lock);
+		LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+		entry = (StatisticsEntry *) hash_search(statistics, &key, HASH_FIND, NULL);
+		if (entry == NULL)
+		{
+			bool found;
+
+			if (hash_get_num_entries(statistics) >= max_statements)
+				evict_least_called();
+			entry = (StatisticsEntry *) hash_search(statistics, &key, HASH_ENTER, &found);
+			SpinLockInit(&entry->mutex);
+			entry->calls = 0;
+			entry->rows_perturbed = 0;
+			entry->kinds = 0;
+			int len = Min(query_len, STATEMENT_TEXT_LEN - 1);
+
+			len = pg_mbcliplen(query, len, len);
+			memcpy(entry->query, query, len);
+			entry->query[len] = '\0';
+		}
+	}
+	SpinLockAcquire(&entry->mutex);
+	entry->calls++;
+	entry->rows_perturbed += rows;
+	entry->kinds |= kinds;
+	SpinLockRelease(&entry->mutex);
+	LWLockRelease(shared->lock);
+}
+
+/* ---- per statement ---- */
+
+struct StatementReport
+{
+	StringInfoData text;
+	int nodes;
+	int64 rows;
+	int32 kinds;
+};
+
+/* planstate_tree_walker callback: collect every active perturbation node. */
+static bool
+collect_node_reports(PlanState *planstate, void *context)
+{
+	StatementReport *report = (StatementReport *) context;
+	PerturbationNodeReport node;
+
+	if (planstate == NULL)
+		return false;
+	if (unorder_rows_node_report(planstate, &node))
+	{
+		appendStringInfo(&report->text, "%s%s (" UINT64_FORMAT " rows above %s)",
+						 report->nodes > 0 ? ", " : "",
+						 perturbation_kind_label((PerturbationKind) node.kind, node.within_runs),
+						 node.rows_permuted, node.input);
+		report->nodes++;
+		report->rows += node.rows_permuted;
+		report->kinds |= 1 << node.kind;
+	}
+	return planstate_tree_walker(
+		planstate, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)(void)>(collect_node_reports)),
+		context);
+}
+
+/* The statement's own text within the source string (as pg_stat_statements cuts it). */
+static const char *
+statement_text(QueryDesc *query_desc, int *len)
+{
+	const char *text = query_desc->sourceText != NULL ? query_desc->sourceText : "";
+	int location = query_desc->plannedstmt->stmt_location;
+	int length = query_desc->plannedstmt->stmt_len;
+
+	if (location >= 0 && location <= (int) strlen(text))
+	{
+		text += location;
+		if (length <= 0)
+			length = strlen(text);
+	}
+	else
+		length = strlen(text);
+	while (length > 0 && isspace((unsigned char) *text))
+	{
+		text++;
+		length--;
+	}
+	*len = length;
+	return text;
+}
+
+/* First perturbation of a session with a drawn seed: log it for replay. */
+static void
+log_session_seed_once(void)
+{
+	if (seed_logged)
+		return;
+	seed_logged = true;
+	ereport(LOG, (errmsg("unorder_rows: session seed " UINT64_FORMAT, unorder_rows_effective_seed()),
+				  errhint("Replay this session's orders with SET unorder_rows.seed = " UINT64_FORMAT ".",
+						  unorder_rows_effective_seed())));
+}
+
+/* Report one finished statement, if anything in it was perturbed. */
+static void
+report_statement(QueryDesc *query_desc)
+{
+	StatementReport report;
+
+	report.nodes = 0;
+	report.rows = 0;
+	report.kinds = 0;
+	initStringInfo(&report.text);
+	collect_node_reports(query_desc->planstate, &report);
+	if (report.nodes == 0)
+		return;
+
+	log_session_seed_once();
+	if (report_mode != REPORT_OFF)
+		ereport(report_mode == REPORT_LOG ? LOG : NOTICE,
+				(errmsg("unorder_rows: perturbed %s", report.text.data),
+				 errdetail("Replay with SET unorder_rows.seed = " UINT64_FORMAT ".",
+						   unorder_rows_effective_seed())));
+	if (shared != NULL && statistics != NULL)
+	{
+		int len;
+		const char *text = statement_text(query_desc, &len);
+		uint64 fingerprint = query_desc->plannedstmt->queryId;
+
+		if (fingerprint == 0)
+			fingerprint = hash_bytes_extended((const unsigned char *) text, len, 0);
+		record_statement(fingerprint, text, len, report.rows, report.kinds);
+	}
+}
+
+/* ExecutorEnd hook: report, then end as usual. */
+static void
+unorder_rows_executor_end(QueryDesc *query_desc)
+{
+	if (unorder_rows_active() && query_desc->planstate != NULL)
+		report_statement(query_desc);
+	if (prev_executor_end)
+		prev_executor_end(query_desc);
+	else
+		standard_ExecutorEnd(query_desc);
+}
+
+void
+unorder_rows_define_report_settings(void)
+{
+	DefineCustomEnumVariable("unorder_rows.report", "Reports each statement whose row order was perturbed.",
+							 "off, notice (to the client) or log (to the server log).", &report_mode,
+							 REPORT_OFF, report_options, PGC_USERSET, 0, NULL, NULL, NULL);
+	preloaded = process_shared_preload_libraries_in_progress;
+	if (preloaded)
+		DefineCustomIntVariable("unorder_rows.max_statements",
+								"Sets the number of statements unorder_rows_statements keeps.", NULL,
+								&max_statements, 1000, 100, 1000000, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+}
+
+void
+unorder_rows_install_report_hooks(void)
+{
+	prev_executor_end = ExecutorEnd_hook;
+	ExecutorEnd_hook = unorder_rows_executor_end;
+	if (!preloaded)
+		return;
+#if PG_VERSION_NUM >= 150000
+	prev_shmem_request = shmem_request_hook;
+	shmem_request_hook = request_shared_memory;
+#else
+	request_shared_memory();
+#endif
+	prev_shmem_startup = shmem_startup_hook;
+	shmem_startup_hook = startup_shared_memory;
+}
+
+/* ---- SQL-callable functions ---- */
+
+extern "C"
+{
+	PG_FUNCTION_INFO_V1(unorder_rows_statements);
+	PG_FUNCTION_INFO_V1(unorder_rows_reset);
+}
+
+/* Raise the usual error when the library was not preloaded. */
+static void
+require_shared_statistics(void)
+{
+	if (shared == NULL || statistics == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						errmsg("unorder_rows statement statistics are not available"),
+						errdetail("They are kept only when the library is loaded at server start."),
+						errhint("Add unorder_rows to shared_preload_libraries and restart the server.")));
+}
+
+/* unorder_rows_statements: one row per perturbed statement of this database. */
+extern "C" Datum
+unorder_rows_statements(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	HASH_SEQ_STATUS scan;
+	StatisticsEntry *entry;
+
+	require_shared_statistics();
+	InitMaterializedSRF(fcinfo, 0);
+
+	LWLockAcquire(shared->lock, LW_SHARED);
+	hash_seq_init(&scan, statistics);
+	while ((entry = (StatisticsEntry *) hash_seq_search(&scan)) != NULL)
+	{
+		Datum values[5];
+		bool nulls[5] = {false, false, false, false, false};
+		Datum kinds[KIND_COUNT];
+		int nkinds = 0;
+		int64 calls;
+		int64 rows;
+		int32 kind_bits;
+
+		if (entry->key.dbid != MyDatabaseId)
+			continue;
+		SpinLockAcquire(&entry->mutex);
+		calls = entry->calls;
+		rows = entry->rows_perturbed;
+		kind_bits = entry->kinds;
+		SpinLockRelease(&entry->mutex);
+
+		for (int kind = 0; kind < KIND_COUNT; kind++)
+			if (kind_bits & (1 << kind))
+				kinds[nkinds++] =
+					CStringGetTextDatum(perturbation_kind_label((PerturbationKind) kind, false));
+		values[0] = Int64GetDatum((int64) entry->key.fingerprint);
+		values[1] = CStringGetTextDatum(entry->query);
+		values[2] = Int64GetDatum(calls);
+		values[3] = Int64GetDatum(rows);
+		values[4] = PointerGetDatum(construct_array(kinds, nkinds, TEXTOID, -1, false, TYPALIGN_INT));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	LWLockRelease(shared->lock);
+	return (Datum) 0;
+}
+
+/* unorder_rows_reset: forget every statement of every database. */
+extern "C" Datum
+unorder_rows_reset(PG_FUNCTION_ARGS)
+{
+	HASH_SEQ_STATUS scan;
+	StatisticsEntry *entry;
+
+	require_shared_statistics();
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	hash_seq_init(&scan, statistics);
+	while ((entry = (StatisticsEntry *) hash_seq_search(&scan)) != NULL)
+		hash_search(statistics, &entry->key, HASH_REMOVE, NULL);
+	LWLockRelease(shared->lock);
+	PG_RETURN_VOID();
+}
