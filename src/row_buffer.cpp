@@ -40,6 +40,11 @@ struct RowBuffer
 	uint64 input_count;
 	bool finished;
 
+	/* for EXPLAIN ANALYZE */
+	Size peak_memory;
+	int64 peak_disk_kb;
+	bool spilled_to_disk; /* the current batch's tuplesort went to disk */
+
 	TupleTableSlot *first_slot; /* row 0 of the batch */
 	TupleTableSlot *probe_slot; /* scratch slot to look at a stored row */
 	TupleTableSlot *lead_slot;  /* row held aside when spilled */
@@ -179,6 +184,7 @@ spill(RowBuffer *buffer, Rng &rng)
 		spill_route(buffer, buffer->probe_slot, buffer->tids != NULL ? &buffer->tids[i] : NULL, i, rng);
 	}
 	ExecClearTuple(buffer->probe_slot);
+	buffer->peak_memory = Max(buffer->peak_memory, MemoryContextMemAllocated(buffer->rows_cxt, true));
 	MemoryContextReset(buffer->rows_cxt);
 	buffer->rows = NULL;
 	buffer->tids = NULL;
@@ -235,8 +241,18 @@ row_buffer_finish(RowBuffer *buffer, Rng &rng)
 	buffer->emit_pos = 0;
 	if (buffer->sort != NULL)
 	{
+		TuplesortInstrumentation stats;
+
 		tuplesort_performsort(buffer->sort);
 		buffer->lead_emitted = !buffer->has_lead_row;
+		tuplesort_get_stats(buffer->sort, &stats);
+		if (stats.spaceType == SORT_SPACE_TYPE_DISK)
+		{
+			buffer->spilled_to_disk = true;
+			buffer->peak_disk_kb = Max(buffer->peak_disk_kb, stats.spaceUsed);
+		}
+		else
+			buffer->peak_memory = Max(buffer->peak_memory, (Size) stats.spaceUsed * 1024);
 		return;
 	}
 
@@ -297,6 +313,11 @@ row_buffer_next(RowBuffer *buffer, TupleTableSlot *out)
 void
 row_buffer_reset(RowBuffer *buffer)
 {
+	Size memory = MemoryContextMemAllocated(buffer->rows_cxt, true);
+
+	if (memory > buffer->peak_memory)
+		buffer->peak_memory = memory;
+	buffer->spilled_to_disk = false;
 	if (buffer->sort != NULL)
 	{
 		tuplesort_end(buffer->sort);
@@ -327,5 +348,19 @@ row_buffer_rows(const RowBuffer *buffer)
 bool
 row_buffer_spilled(const RowBuffer *buffer)
 {
-	return buffer->sort != NULL;
+	return buffer->spilled_to_disk;
+}
+
+int64
+row_buffer_peak_memory_kb(const RowBuffer *buffer)
+{
+	Size memory = Max(buffer->peak_memory, MemoryContextMemAllocated(buffer->rows_cxt, true));
+
+	return (int64) ((memory + 1023) / 1024);
+}
+
+int64
+row_buffer_peak_disk_kb(const RowBuffer *buffer)
+{
+	return buffer->peak_disk_kb;
 }

@@ -49,8 +49,14 @@ void row_buffer_reset(RowBuffer *buffer);
 /* row_buffer_rows: rows in the current batch. */
 uint64 row_buffer_rows(const RowBuffer *buffer);
 
-/* row_buffer_spilled: whether the current batch went to a tuplesort. */
+/* row_buffer_spilled: whether the current batch went to temporary files (after finish). */
 bool row_buffer_spilled(const RowBuffer *buffer);
+
+/* row_buffer_peak_memory_kb: most memory any batch so far held rows in. */
+int64 row_buffer_peak_memory_kb(const RowBuffer *buffer);
+
+/* row_buffer_peak_disk_kb: most temporary file space any batch so far used. */
+int64 row_buffer_peak_disk_kb(const RowBuffer *buffer);
 
 /* slots_identical: whether two rows hold the same bytes in every column. */
 bool slots_identical(TupleTableSlot *a, TupleTableSlot *b);

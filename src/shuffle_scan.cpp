@@ -603,6 +603,9 @@ explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es)
 			ExplainPropertyUInteger("Largest Run", NULL, state->largest_batch, es);
 		}
 		ExplainPropertyText("Storage", state->spilled ? "Disk" : "Memory", es);
+		ExplainPropertyInteger("Peak Memory", "kB", row_buffer_peak_memory_kb(state->buffer), es);
+		if (state->spilled)
+			ExplainPropertyInteger("Peak Disk", "kB", row_buffer_peak_disk_kb(state->buffer), es);
 	}
 	if (!state->active && state->spec.scope != SCOPE_NONE)
 		ExplainPropertyText("Status", "inactive (unorder_rows is off)", es);

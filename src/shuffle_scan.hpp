@@ -19,12 +19,12 @@ bool is_unorder_rows_scan(const Plan *plan);
 /* What one node did during a statement, for reports. */
 struct PerturbationNodeReport
 {
-	int kind;			   /* PerturbationKind */
-	bool within_runs;	   /* only ties were permuted */
-	uint64 rows_permuted;  /* rows in batches of two or more */
-	uint64 batches;		   /* batches (runs) of two or more rows */
+	int kind;             /* PerturbationKind */
+	bool within_runs;     /* only ties were permuted */
+	uint64 rows_permuted; /* rows in batches of two or more */
+	uint64 batches;       /* batches (runs) of two or more rows */
 	int plan_node_id;
-	const char *input;	   /* "Seq Scan on items", "Sort", ... */
+	const char *input; /* "Seq Scan on items", "Sort", ... */
 };
 
 /*
