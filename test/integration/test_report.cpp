@@ -9,6 +9,7 @@
 #include "pg_harness.hpp"
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 using namespace it;
@@ -113,4 +114,30 @@ TEST_CASE("a failing statement replays alone in a new session with the reported 
 	Connection replay =
 		instance.connect({"postgres", "postgres", "-c unorder_rows.enabled=on -c unorder_rows.seed=" + seed});
 	CHECK(replay.rows("SELECT id FROM t LIMIT 3") == failing);
+}
+
+TEST_CASE("report = log writes the statement line and the session seed to the server log", "[report]")
+{
+	Instance &instance = report_instance();
+	Connection conn =
+		instance.connect({"postgres", "postgres", "-c unorder_rows.enabled=on -c unorder_rows.report=log"});
+	std::string seed = conn.value("SHOW unorder_rows.seed");
+	/* a marker comment makes this statement's line easy to find */
+	conn.rows("SELECT id FROM t /* log-report-marker */ LIMIT 2");
+	conn.exec("SELECT pg_sleep(0.2)");
+
+	std::ifstream log(instance.dir() + "/server.log");
+	std::string line;
+	bool seed_line = false;
+	bool statement_line = false;
+	while (std::getline(log, line))
+	{
+		if (line.find("unorder_rows: session seed " + seed) != std::string::npos)
+			seed_line = true;
+		if (line.find("unorder_rows: perturbed rows picked by LIMIT without ORDER BY (50 rows above Seq Scan "
+					  "on t)") != std::string::npos)
+			statement_line = true;
+	}
+	CHECK(seed_line);
+	CHECK(statement_line);
 }
