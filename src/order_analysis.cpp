@@ -74,6 +74,25 @@ for_each_child_slot(Plan *plan, Fn fn)
 	}
 }
 
+/* Whether a plan node scans a heap table (the scans WHERE CURRENT OF can address). */
+static bool
+is_heap_scan(const Plan *plan)
+{
+	switch (nodeTag(plan))
+	{
+		case T_SeqScan:
+		case T_SampleScan:
+		case T_IndexScan:
+		case T_IndexOnlyScan:
+		case T_BitmapHeapScan:
+		case T_TidScan:
+		case T_TidRangeScan:
+			return true;
+		default:
+			return false;
+	}
+}
+
 /* The subplan a CteScan reads. */
 static Plan *
 cte_plan(FinalizeContext *ctx, CteScan *scan)
@@ -87,15 +106,10 @@ reads_tables(FinalizeContext *ctx, Plan *plan, int depth = 0)
 {
 	if (plan == NULL || depth > 64)
 		return depth > 64;
+	if (is_heap_scan(plan))
+		return true;
 	switch (nodeTag(plan))
 	{
-		case T_SeqScan:
-		case T_SampleScan:
-		case T_IndexScan:
-		case T_IndexOnlyScan:
-		case T_BitmapHeapScan:
-		case T_TidScan:
-		case T_TidRangeScan:
 		case T_ForeignScan:
 			return true;
 		case T_CustomScan:
@@ -271,15 +285,10 @@ is_simply_updatable(Plan *plan)
 		plan = IsA(plan, SubqueryScan) ? ((SubqueryScan *) plan)->subplan : plan->lefttree;
 	if (plan == NULL)
 		return false;
+	if (is_heap_scan(plan))
+		return true;
 	switch (nodeTag(plan))
 	{
-		case T_SeqScan:
-		case T_SampleScan:
-		case T_IndexScan:
-		case T_IndexOnlyScan:
-		case T_BitmapHeapScan:
-		case T_TidScan:
-		case T_TidRangeScan:
 		case T_ForeignScan:
 			return true;
 		case T_Append:
@@ -305,21 +314,7 @@ single_heap_scan_below(Plan *plan)
 {
 	while (plan != NULL && (IsA(plan, Result) || IsA(plan, Limit)))
 		plan = plan->lefttree;
-	if (plan == NULL)
-		return NULL;
-	switch (nodeTag(plan))
-	{
-		case T_SeqScan:
-		case T_SampleScan:
-		case T_IndexScan:
-		case T_IndexOnlyScan:
-		case T_BitmapHeapScan:
-		case T_TidScan:
-		case T_TidRangeScan:
-			return plan;
-		default:
-			return NULL;
-	}
+	return plan != NULL && is_heap_scan(plan) ? plan : NULL;
 }
 
 /* Whether a LockRows node sits on top of the subtree (below Limit/Result). */

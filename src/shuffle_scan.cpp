@@ -116,14 +116,10 @@ create_unorder_rows_state(CustomScan *cscan)
 	return (Node *) state;
 }
 
-/* The heap scan under Result/Limit nodes that WHERE CURRENT OF would address. */
-static ScanState *
-find_identity_scan(PlanState *planstate)
+/* The table a heap scan node reads, or NULL for any other node. */
+static Relation
+heap_scan_relation(PlanState *planstate)
 {
-	while (planstate != NULL && (IsA(planstate, ResultState) || IsA(planstate, LimitState)))
-		planstate = outerPlanState(planstate);
-	if (planstate == NULL)
-		return NULL;
 	switch (nodeTag(planstate))
 	{
 		case T_SeqScanState:
@@ -133,10 +129,21 @@ find_identity_scan(PlanState *planstate)
 		case T_BitmapHeapScanState:
 		case T_TidScanState:
 		case T_TidRangeScanState:
-			return ((ScanState *) planstate)->ss_currentRelation != NULL ? (ScanState *) planstate : NULL;
+			return ((ScanState *) planstate)->ss_currentRelation;
 		default:
 			return NULL;
 	}
+}
+
+/* The heap scan under Result/Limit nodes that WHERE CURRENT OF would address. */
+static ScanState *
+find_identity_scan(PlanState *planstate)
+{
+	while (planstate != NULL && (IsA(planstate, ResultState) || IsA(planstate, LimitState)))
+		planstate = outerPlanState(planstate);
+	if (planstate == NULL || heap_scan_relation(planstate) == NULL)
+		return NULL;
+	return (ScanState *) planstate;
 }
 
 /* Fetch the child's next row, noting its TID when cursor rows need it. */
@@ -489,22 +496,8 @@ input_description(PlanState *child)
 	}
 
 	/* scans name their table */
-	Relation rel = NULL;
+	Relation rel = heap_scan_relation(child);
 
-	switch (nodeTag(child))
-	{
-		case T_SeqScanState:
-		case T_SampleScanState:
-		case T_IndexScanState:
-		case T_IndexOnlyScanState:
-		case T_BitmapHeapScanState:
-		case T_TidScanState:
-		case T_TidRangeScanState:
-			rel = ((ScanState *) child)->ss_currentRelation;
-			break;
-		default:
-			break;
-	}
 	if (rel == NULL)
 		return name;
 	return psprintf("%s on %s", name, RelationGetRelationName(rel));
