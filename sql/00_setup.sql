@@ -75,3 +75,17 @@ BEGIN
     RETURN (SELECT count(DISTINCT o) FROM unnest(orders) o);
 END
 $$;
+
+-- What EXPLAIN ANALYZE reports for the perturbation node at the top of a plan
+-- (read from JSON, so that version-specific EXPLAIN formatting stays out).
+CREATE FUNCTION perturbation_stats(query text)
+RETURNS TABLE (perturbs text, rows_perturbed int, runs_permuted int, largest_run int, storage text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    plan json;
+BEGIN
+    EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF) ' || query INTO plan;
+    plan := plan->0->'Plan';
+    RETURN QUERY SELECT plan->>'Perturbs', (plan->>'Rows Perturbed')::int, (plan->>'Runs Permuted')::int,
+                        (plan->>'Largest Run')::int, plan->>'Storage';
+END $$;

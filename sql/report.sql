@@ -40,7 +40,7 @@ RESET compute_query_id;
 -- with ANALYZE: rows, runs and where they were kept (an index provides the order)
 CREATE INDEX ON orders (customer);
 SET enable_seqscan = off; SET enable_bitmapscan = off;
-EXPLAIN (COSTS OFF, ANALYZE, TIMING OFF, SUMMARY OFF) SELECT customer, id FROM orders ORDER BY customer;
+SELECT * FROM perturbation_stats('SELECT customer, id FROM orders ORDER BY customer');
 RESET enable_seqscan; RESET enable_bitmapscan;
 
 -- the cross-session view needs the library at server start (here it is only LOADed)

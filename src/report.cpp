@@ -224,9 +224,7 @@ collect_node_reports(PlanState *planstate, void *context)
 		report->rows += node.rows_permuted;
 		report->kinds |= 1 << node.kind;
 	}
-	return planstate_tree_walker(
-		planstate, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)(void)>(collect_node_reports)),
-		context);
+	return compat_planstate_tree_walker(planstate, collect_node_reports, context);
 }
 
 /* The statement's own text within the source string (as pg_stat_statements cuts it). */

@@ -12,6 +12,13 @@
 #error "unorder_rows requires PostgreSQL 13 or later"
 #endif
 
+#if PG_VERSION_NUM >= 180000
+extern "C"
+{
+#include "commands/explain_format.h"
+}
+#endif
+
 #if PG_VERSION_NUM >= 160000
 extern "C"
 {
@@ -61,7 +68,11 @@ compat_query_fingerprint(Query *parse, const char *query_string)
 		/* e.g. the inner query of CREATE TABLE AS: jumble a copy ourselves */
 		Query *copy = (Query *) copyObject(parse);
 
+#if PG_VERSION_NUM >= 160000
+		JumbleQuery(copy);
+#else
 		JumbleQuery(copy, query_string);
+#endif
 		return copy->queryId;
 	}
 #endif
@@ -91,6 +102,20 @@ compat_aggregates_may_use_input_order(PlannerInfo *root)
 #else
 	(void) root;
 	return false;
+#endif
+}
+
+/* planstate_tree_walker with a typed callback (PostgreSQL 16 typed it too). */
+typedef bool (*compat_planstate_walker)(PlanState *planstate, void *context);
+
+static inline bool
+compat_planstate_tree_walker(PlanState *planstate, compat_planstate_walker walker, void *context)
+{
+#if PG_VERSION_NUM >= 160000
+	return planstate_tree_walker(planstate, walker, context);
+#else
+	return planstate_tree_walker(
+		planstate, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)(void)>(walker)), context);
 #endif
 }
 
