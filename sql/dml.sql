@@ -30,22 +30,6 @@ SET unorder_rows = on;
 EXPLAIN (COSTS OFF) UPDATE dst SET id = id;
 RESET unorder_rows;
 
--- MERGE processes its source in a perturbed order (trigger order shows it)
-CREATE TABLE merged (id int primary key, hits int);
-TRUNCATE fired;
-SET unorder_rows = on;
-CREATE TABLE merge_log (n serial, id int);
-CREATE FUNCTION log_merge() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO merge_log (id) VALUES (NEW.id);
-    RETURN NEW;
-END $$;
-CREATE TRIGGER merged_log BEFORE INSERT ON merged FOR EACH ROW EXECUTE FUNCTION log_merge();
-MERGE INTO merged m USING src s ON m.id = s.id
-    WHEN NOT MATCHED THEN INSERT VALUES (s.id, 1);
-SELECT array_agg(id ORDER BY n) <> array_agg(id ORDER BY id) AS merge_order_changed, count(*) AS rows
-FROM merge_log;
-
 -- UPDATE ... FROM with several matching source rows: the winner changes
 CREATE TABLE target (id int, val text);
 INSERT INTO target VALUES (1, 'none');
@@ -57,11 +41,11 @@ BEGIN
     RETURN (SELECT val FROM target);
 END $$;
 SET unorder_rows = off;
-SELECT update_winner() AS winner_without_unorder_rows;
+CREATE TEMP TABLE baseline_winner AS SELECT update_winner() AS winner;
 SET unorder_rows = on;
-SELECT count(*) FILTER (WHERE winner <> 'candidate 1') AS runs_with_another_winner, count(*) AS runs
+SELECT count(*) FILTER (WHERE w.winner <> b.winner) AS runs_with_another_winner, count(*) AS runs
 FROM (SELECT set_config('unorder_rows.seed', s::text, false), update_winner() AS winner
-      FROM generate_series(1, 6) s) w;
+      FROM generate_series(1, 6) s) w, baseline_winner b;
 RESET unorder_rows; RESET unorder_rows.seed;
-DROP TABLE src, dst, fired, victims, merged, merge_log, target, candidates;
-DROP FUNCTION log_row(), log_merge(), update_winner();
+DROP TABLE src, dst, fired, victims, target, candidates;
+DROP FUNCTION log_row(), update_winner();

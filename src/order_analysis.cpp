@@ -69,6 +69,9 @@ for_each_child_slot(Plan *plan, Fn fn)
 			foreach (lc, ((CustomScan *) plan)->custom_plans)
 				fn((Plan **) &lfirst(lc));
 			break;
+		case T_ModifyTable:
+			compat_for_each_modify_table_plan(plan, fn);
+			break;
 		default:
 			break;
 	}
@@ -86,10 +89,9 @@ is_heap_scan(const Plan *plan)
 		case T_IndexOnlyScan:
 		case T_BitmapHeapScan:
 		case T_TidScan:
-		case T_TidRangeScan:
 			return true;
 		default:
-			return false;
+			return compat_is_tid_range_scan((const Node *) plan);
 	}
 }
 

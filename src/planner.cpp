@@ -203,14 +203,18 @@ wrap_final_path(PlannerInfo *root, RelOptInfo *final_rel, Path **top)
 
 	if (IsA(*top, ModifyTablePath))
 	{
-		ModifyTablePath *mt = (ModifyTablePath *) *top;
-		Path **source = below_function_projection(&mt->subpath);
+		compat_for_each_modify_source((ModifyTablePath *) *top,
+									  [&](Path **slot)
+									  {
+										  Path **source = below_function_projection(slot);
 
-		/* below the projection that evaluates defaults, so serials follow the new order */
-		if (IsA(*source, ProjectionPath))
-			source = &((ProjectionPath *) *source)->subpath;
-
-		wrap_in_place(root, final_rel, source, KIND_DML, free_scope(root, *source), (*source)->pathkeys);
+										  /* below the projection that evaluates defaults, so serials follow
+										   * the new order */
+										  if (IsA(*source, ProjectionPath))
+											  source = &((ProjectionPath *) *source)->subpath;
+										  wrap_in_place(root, final_rel, source, KIND_DML,
+														free_scope(root, *source), (*source)->pathkeys);
+									  });
 		return;
 	}
 	if (ordered && !unorder_rows_perturb_ties)

@@ -21,7 +21,6 @@
 extern "C"
 {
 #include "common/hashfn.h"
-#include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
@@ -366,7 +365,7 @@ unorder_rows_statements(PG_FUNCTION_ARGS)
 	StatisticsEntry *entry;
 
 	require_shared_statistics();
-	InitMaterializedSRF(fcinfo, 0);
+	compat_init_materialized_srf(fcinfo);
 
 	LWLockAcquire(shared->lock, LW_SHARED);
 	hash_seq_init(&scan, statistics);

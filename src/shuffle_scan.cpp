@@ -128,10 +128,11 @@ heap_scan_relation(PlanState *planstate)
 		case T_IndexOnlyScanState:
 		case T_BitmapHeapScanState:
 		case T_TidScanState:
-		case T_TidRangeScanState:
 			return ((ScanState *) planstate)->ss_currentRelation;
 		default:
-			return NULL;
+			return compat_is_tid_range_scan((const Node *) planstate)
+					   ? ((ScanState *) planstate)->ss_currentRelation
+					   : NULL;
 	}
 }
 
@@ -427,7 +428,6 @@ input_description(PlanState *child)
 			name = "Bitmap Heap Scan";
 			break;
 		case T_TidScan:
-		case T_TidRangeScan:
 			name = "Tid Scan";
 			break;
 		case T_SubqueryScan:
@@ -491,7 +491,7 @@ input_description(PlanState *child)
 			name = "ProjectSet";
 			break;
 		default:
-			name = "plan node";
+			name = compat_is_tid_range_scan((const Node *) child->plan) ? "Tid Range Scan" : "plan node";
 			break;
 	}
 

@@ -31,6 +31,77 @@ extern "C"
 }
 #endif
 
+/* Whether a node is a TID range scan (PostgreSQL 14 added them). */
+static inline bool
+compat_is_tid_range_scan(const Node *node)
+{
+#if PG_VERSION_NUM >= 140000
+	return IsA(node, TidRangeScan) || IsA(node, TidRangeScanState);
+#else
+	(void) node;
+	return false;
+#endif
+}
+
+/*
+ * Call fn on the address of each source path of a ModifyTable path: one
+ * since PostgreSQL 14, one per result relation before.
+ */
+template <typename Fn>
+static inline void
+compat_for_each_modify_source(ModifyTablePath *mt, Fn fn)
+{
+#if PG_VERSION_NUM >= 140000
+	fn(&mt->subpath);
+#else
+	ListCell *lc;
+
+	foreach (lc, mt->subpaths)
+		fn((Path **) &lfirst(lc));
+#endif
+}
+
+/* Call fn on the address of each child a ModifyTable plan keeps outside lefttree. */
+template <typename Fn>
+static inline void
+compat_for_each_modify_table_plan(Plan *plan, Fn fn)
+{
+#if PG_VERSION_NUM < 140000
+	ListCell *lc;
+
+	foreach (lc, ((ModifyTable *) plan)->plans)
+		fn((Plan **) &lfirst(lc));
+#else
+	(void) plan;
+	(void) fn;
+#endif
+}
+
+/* Set up a set-returning function's result tuplestore (InitMaterializedSRF). */
+static inline void
+compat_init_materialized_srf(FunctionCallInfo fcinfo)
+{
+#if PG_VERSION_NUM >= 150000
+	InitMaterializedSRF(fcinfo, 0);
+#else
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc desc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("set-valued function called in context that cannot accept a set")));
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->setDesc = CreateTupleDescCopy(desc);
+	MemoryContextSwitchTo(old);
+#endif
+}
+
 /* Begin a heap tuplesort that is read once, forward. */
 static inline Tuplesortstate *
 compat_tuplesort_begin_heap(TupleDesc desc, int nkeys, AttrNumber *cols, Oid *ops, Oid *collations,

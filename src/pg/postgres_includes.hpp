@@ -14,6 +14,7 @@ extern "C"
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 
 #include "access/htup_details.h"
@@ -50,6 +51,7 @@ extern "C"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 #include "utils/tuplesort.h"
 }
 
