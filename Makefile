@@ -14,6 +14,7 @@ OBJS = \
 	src/shuffle_scan.o \
 	src/row_buffer.o \
 	src/report.o \
+	src/fingerprint.o \
 	src/sql_functions.o \
 	src/core/seed.o
 

@@ -29,8 +29,6 @@ _PG_init(void)
 	unorder_rows_define_report_settings();
 	compat_mark_guc_prefix_reserved("unorder_rows");
 	unorder_rows_register_scan();
-	/* statement fingerprints that ignore whitespace, comments and constants */
-	compat_enable_query_id();
 	unorder_rows_install_planner_hooks();
 	unorder_rows_install_report_hooks();
 }

@@ -22,6 +22,7 @@
  */
 #include "pg/postgres_includes.hpp"
 
+#include "fingerprint.hpp"
 #include "order_analysis.hpp"
 #include "perturbation_spec.hpp"
 #include "planner.hpp"
@@ -488,7 +489,8 @@ static PlannedStmt *
 unorder_rows_planner(Query *parse, const char *query_string, int cursor_options, ParamListInfo bound_params)
 {
 	bool active = unorder_rows_active();
-	uint64 fingerprint = active ? compat_query_fingerprint(parse, query_string) : 0;
+	uint64 fingerprint =
+		active ? statement_fingerprint(query_string, parse->stmt_location, parse->stmt_len) : 0;
 	PlannedStmt *result;
 
 	if (prev_planner_hook)

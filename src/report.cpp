@@ -202,6 +202,7 @@ struct StatementReport
 	int nodes;
 	int64 rows;
 	int32 kinds;
+	uint64 fingerprint;
 };
 
 /* planstate_tree_walker callback: collect every active perturbation node. */
@@ -222,6 +223,7 @@ collect_node_reports(PlanState *planstate, void *context)
 		report->nodes++;
 		report->rows += node.rows_permuted;
 		report->kinds |= 1 << node.kind;
+		report->fingerprint = node.fingerprint;
 	}
 	return compat_planstate_tree_walker(planstate, collect_node_reports, context);
 }
@@ -272,6 +274,7 @@ report_statement(QueryDesc *query_desc)
 	report.nodes = 0;
 	report.rows = 0;
 	report.kinds = 0;
+	report.fingerprint = 0;
 	initStringInfo(&report.text);
 	collect_node_reports(query_desc->planstate, &report);
 	if (report.nodes == 0)
@@ -287,7 +290,7 @@ report_statement(QueryDesc *query_desc)
 	{
 		int len;
 		const char *text = statement_text(query_desc, &len);
-		uint64 fingerprint = query_desc->plannedstmt->queryId;
+		uint64 fingerprint = report.fingerprint;
 
 		if (fingerprint == 0)
 			fingerprint = hash_bytes_extended((const unsigned char *) text, len, 0);

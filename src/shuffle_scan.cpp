@@ -519,6 +519,7 @@ unorder_rows_node_report(PlanState *planstate, PerturbationNodeReport *report)
 	report->rows_permuted = state->rows_permuted;
 	report->batches = state->batches_permuted;
 	report->plan_node_id = planstate->plan->plan_node_id;
+	report->fingerprint = state->spec.fingerprint;
 	report->input = input_description((PlanState *) linitial(state->css.custom_ps));
 	return true;
 }

@@ -24,7 +24,8 @@ struct PerturbationNodeReport
 	uint64 rows_permuted; /* rows in batches of two or more */
 	uint64 batches;       /* batches (runs) of two or more rows */
 	int plan_node_id;
-	const char *input; /* "Seq Scan on items", "Sort", ... */
+	uint64 fingerprint; /* the statement's */
+	const char *input;  /* "Seq Scan on items", "Sort", ... */
 };
 
 /*

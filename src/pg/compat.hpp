@@ -19,18 +19,6 @@ extern "C"
 }
 #endif
 
-#if PG_VERSION_NUM >= 160000
-extern "C"
-{
-#include "nodes/queryjumble.h"
-}
-#elif PG_VERSION_NUM >= 140000
-extern "C"
-{
-#include "utils/queryjumble.h"
-}
-#endif
-
 /* Whether a node is a TID range scan (PostgreSQL 14 added them). */
 static inline bool
 compat_is_tid_range_scan(const Node *node)
@@ -113,41 +101,6 @@ compat_tuplesort_begin_heap(TupleDesc desc, int nkeys, AttrNumber *cols, Oid *op
 #else
 	return tuplesort_begin_heap(desc, nkeys, cols, ops, collations, nulls_first, work_mem_kb, NULL, false);
 #endif
-}
-
-/* Ask core to compute query ids (the statement fingerprint) where it can. */
-static inline void
-compat_enable_query_id(void)
-{
-#if PG_VERSION_NUM >= 140000
-	EnableQueryId();
-#endif
-}
-
-/*
- * Fingerprint of a statement that is the same for whitespace, comment and
- * constant changes: core's query id when available.  Returns 0 when none.
- */
-static inline uint64
-compat_query_fingerprint(Query *parse, const char *query_string)
-{
-	if (parse->queryId != UINT64CONST(0))
-		return parse->queryId;
-#if PG_VERSION_NUM >= 140000
-	if (query_string != NULL && IsQueryIdEnabled())
-	{
-		/* e.g. the inner query of CREATE TABLE AS: jumble a copy ourselves */
-		Query *copy = (Query *) copyObject(parse);
-
-#if PG_VERSION_NUM >= 160000
-		JumbleQuery(copy);
-#else
-		JumbleQuery(copy, query_string);
-#endif
-		return copy->queryId;
-	}
-#endif
-	return UINT64CONST(0);
 }
 
 /* Claim the "unorder_rows." prefix: unknown names under it become errors. */

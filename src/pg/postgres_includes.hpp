@@ -19,6 +19,7 @@ extern "C"
 
 #include "access/htup_details.h"
 #include "access/relscan.h"
+#include "common/hashfn.h"
 #include "access/tupdesc.h"
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_namespace.h"

@@ -141,3 +141,23 @@ TEST_CASE("report = log writes the statement line and the session seed to the se
 	CHECK(seed_line);
 	CHECK(statement_line);
 }
+
+TEST_CASE("a seed replays the same order after the test database is created anew", "[report]")
+{
+	Instance &instance = report_instance();
+	Connection admin = instance.connect();
+	auto order_in_fresh_database = [&instance, &admin]()
+	{
+		admin.exec("DROP DATABASE IF EXISTS replay_db");
+		admin.exec("CREATE DATABASE replay_db");
+		Connection conn = instance.connect(
+			{"replay_db", "postgres", "-c unorder_rows.enabled=on -c unorder_rows.seed=31337"});
+		create_test_table(conn); /* new OIDs every time */
+		return conn.rows("SELECT id FROM t WHERE id > 10 LIMIT 20");
+	};
+	auto first = order_in_fresh_database();
+	auto second = order_in_fresh_database();
+	CHECK(first == second);
+	CHECK(first != std::vector<std::string>(second.size(), ""));
+	admin.exec("DROP DATABASE replay_db");
+}

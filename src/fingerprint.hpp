@@ -1,0 +1,18 @@
+/*
+ * fingerprint.hpp
+ *		The statement fingerprint that seeds a statement's permutations.
+ */
+#ifndef UNORDER_ROWS_FINGERPRINT_HPP
+#define UNORDER_ROWS_FINGERPRINT_HPP
+
+#include "pg/postgres_includes.hpp"
+
+/*
+ * statement_fingerprint: a hash of the statement's tokens, the same across
+ * whitespace, comments, letter case of keywords and identifiers, and literal
+ * values, and independent of object OIDs, so that a statement keeps its
+ * order when the test database is created anew.  0 if there is no text.
+ */
+uint64 statement_fingerprint(const char *source_text, int location, int length);
+
+#endif
