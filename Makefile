@@ -1,4 +1,4 @@
-# unorder_rows: PGXS build.  `make`, `make install`, `make installcheck`.
+# unorder_rows: PGXS build.  `make`, `make install`, `make installcheck`, `make dist`.
 # `make check-all` runs every suite against a throwaway server (test/run_tests.sh).
 
 EXTENSION = unorder_rows
@@ -45,3 +45,19 @@ check-all:
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+# ---------------------------------------------------------------- release tarball
+# `make dist`: unorder_rows-<version>.zip of the committed tree (git archive), the format PGXN
+# takes. The version is META.json's (its first "version" key) and must extend the control
+# file's default_version: 0.1.0 for '0.1' (see CHANGELOG.md).
+DISTVERSION = $(shell sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' META.json | head -1)
+CONTROLVERSION = $(shell sed -n "s/^default_version = '\([^']*\)'$$/\1/p" $(EXTENSION).control)
+
+.PHONY: dist
+dist:
+	@test -n "$(DISTVERSION)" || { echo "dist: no version in META.json" >&2; exit 1; }
+	@case "$(DISTVERSION)" in $(CONTROLVERSION).*) ;; *) \
+	  echo "dist: META.json version $(DISTVERSION) does not extend default_version $(CONTROLVERSION)" >&2; exit 1;; esac
+	@git diff --quiet HEAD -- || echo "dist: warning: uncommitted changes are not in the tarball" >&2
+	git archive --format zip --prefix=$(EXTENSION)-$(DISTVERSION)/ -o $(EXTENSION)-$(DISTVERSION).zip HEAD
+	@echo "dist: $(EXTENSION)-$(DISTVERSION).zip"

@@ -78,6 +78,9 @@ effective_active(int short_value, bool dotted_value)
 bool
 unorder_rows_active(void)
 {
+	/* never in initdb's bootstrap or a single-user backend: only in real sessions */
+	if (!IsUnderPostmaster)
+		return false;
 	return effective_active(short_switch, dotted_enabled);
 }
 

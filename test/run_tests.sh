@@ -5,7 +5,8 @@
 #   PG_CONFIG=/opt/pg/15-cassert/bin/pg_config test/run_tests.sh   # another build
 #
 # Builds and installs the extension, runs the Catch2 unit tests of the core,
-# the pg_regress suites (sql/, expected/) and the libpq integration tests.
+# the pg_regress suites (sql/, expected/) and the libpq integration tests; with
+# Debian's PostgreSQL 15, also the examples (examples/) and the Docker recipe.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -51,6 +52,14 @@ if [ -x build/cmake/integration_tests ]; then
     UNORDER_ROWS_PG_INSTANCE="$root/test/pg_instance.sh" build/cmake/integration_tests || failed+=(integration)
 else
   echo "integration_tests not built" >&2; failed+=(integration)
+fi
+
+# The examples and the Docker recipe use Debian's PostgreSQL 15 (and Debian's Python packages).
+if [ "$PG_CONFIG" = /usr/lib/postgresql/15/bin/pg_config ] && [ "$(id -u)" = 0 ]; then
+  echo "== examples (psql, Django/pytest-django) with unorder_rows off and on"
+  examples/run_all.sh || failed+=(examples)
+  echo "== Docker recipe without Docker (install script, image configuration, entrypoint)"
+  PG_MAJOR=15 docker/test-install-script.sh || failed+=(docker)
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then

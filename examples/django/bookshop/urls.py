@@ -1,0 +1,2 @@
+"""No views: the example is its test suite."""
+urlpatterns = []
