@@ -48,8 +48,7 @@ def pytest_terminal_summary(terminalreporter):
     for state, seed in _seen.items():
         line = f"unorder_rows: {state}"
         if state == "on":
-            line += (f" (seed {seed}: UNORDER_ROWS_SEED={seed} with --reuse-db replays this run's orders;"
-                     " a new test database has new table OIDs and other orders)")
+            line += f" (seed {seed}: UNORDER_ROWS_SEED={seed} replays this run's orders)"
         terminalreporter.write_line(line)
 
 
