@@ -15,17 +15,55 @@
 
 extern "C"
 {
+#include "common/keywords.h"
 #include "parser/scanner.h"
-/* token codes (ICONST, IDENT, ...); needs scanner.h first */
-#include "parser/gram.h"
+}
+
+/* What a token is, read from its first characters (gram.h is not installed in every release). */
+enum TokenClass
+{
+	TOKEN_LITERAL,  /* number, string, bit string, dollar-quoted string */
+	TOKEN_WORD,     /* identifier or keyword: the lexer gives its case-folded name */
+	TOKEN_OPERATOR, /* a run of operator characters */
+	TOKEN_OTHER     /* punctuation, parameters: the token code says it all */
+};
+
+/* Whether a character can be part of an operator. */
+static bool
+is_operator_char(char c)
+{
+	return c != '\0' && strchr("+-*/<>=~!@#%^&|`?:", c) != NULL;
+}
+
+/* Classify the token that starts at text[at]. */
+static TokenClass
+classify_token(const char *text, int at, int token)
+{
+	char c = text[at];
+	char next = c != '\0' ? text[at + 1] : '\0';
+
+	if (isdigit((unsigned char) c) || (c == '.' && isdigit((unsigned char) next)))
+		return TOKEN_LITERAL;
+	if (c == '\'' || (strchr("eEbBxXnN", c) != NULL && next == '\''))
+		return TOKEN_LITERAL;
+	if ((c == 'u' || c == 'U') && next == '&' && text[at + 2] == '\'')
+		return TOKEN_LITERAL;
+	if (c == '$' && !isdigit((unsigned char) next))
+		return TOKEN_LITERAL; /* dollar quoting; $1 is a parameter */
+	if (token < 256)
+		return TOKEN_OTHER; /* single-character tokens: ( ) , ; + - ... */
+	if (isalpha((unsigned char) c) || c == '_' || c == '"' || IS_HIGHBIT_SET(c))
+		return TOKEN_WORD;
+	if (is_operator_char(c))
+		return TOKEN_OPERATOR;
+	return TOKEN_OTHER;
 }
 
 /* Mix a string into the running hash. */
 static uint64
-mix_string(uint64 hash, const char *text)
+mix_bytes(uint64 hash, const char *bytes, size_t len)
 {
-	return unorder_rows::core::mix_seed(hash,
-										hash_bytes_extended((const unsigned char *) text, strlen(text), 0));
+	return unorder_rows::core::mix_seed(hash, hash_bytes_extended((const unsigned char *) bytes, len, 0));
 }
 
 uint64
@@ -58,7 +96,9 @@ statement_fingerprint(const char *source_text, int location, int length)
 	for (;;)
 	{
 		int token = core_yylex(&token_value, &token_location, scanner);
-		bool numeric = token == ICONST || token == FCONST;
+		TokenClass kind = token != 0 ? classify_token(text, token_location, token) : TOKEN_OTHER;
+		bool numeric = kind == TOKEN_LITERAL &&
+					   (isdigit((unsigned char) text[token_location]) || text[token_location] == '.');
 
 		if (pending_sign != 0 && !numeric)
 			hash = unorder_rows::core::mix_seed(hash, (uint64) pending_sign);
@@ -70,30 +110,33 @@ statement_fingerprint(const char *source_text, int location, int length)
 			pending_sign = token;
 			continue;
 		}
-		switch (token)
+		switch (kind)
 		{
-			case ICONST:
-			case FCONST:
-			case SCONST:
-			case USCONST:
-			case BCONST:
-			case XCONST:
-				/* a literal: its value does not matter */
+			case TOKEN_LITERAL:
+				/* its value does not matter */
 				hash = unorder_rows::core::mix_seed(hash, UINT64CONST(0x6c69746572616c));
+				after_operand = true;
 				break;
-			case IDENT:
-			case UIDENT:
-			case Op:
-				hash = mix_string(hash, token_value.str);
+			case TOKEN_WORD:
+				hash = mix_bytes(hash, token_value.str, strlen(token_value.str));
+				/* an identifier is an operand, a keyword (SELECT, WHERE, ...) is not */
+				after_operand = ScanKeywordLookup(token_value.str, &ScanKeywords) < 0;
 				break;
-			default:
-				/* keywords and punctuation: the token code says it all */
+			case TOKEN_OPERATOR:
+			{
+				int end = token_location;
+
+				while (is_operator_char(text[end]))
+					end++;
+				hash = mix_bytes(hash, text + token_location, end - token_location);
+				after_operand = false;
+				break;
+			}
+			case TOKEN_OTHER:
 				hash = unorder_rows::core::mix_seed(hash, (uint64) token);
+				after_operand = token == ')' || token == ']' || text[token_location] == '$';
 				break;
 		}
-		after_operand = token == ICONST || token == FCONST || token == SCONST || token == USCONST ||
-						token == BCONST || token == XCONST || token == IDENT || token == UIDENT ||
-						token == ')' || token == ']' || token == PARAM;
 	}
 	scanner_finish(scanner);
 	pfree(text);
