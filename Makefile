@@ -13,6 +13,7 @@ OBJS = \
 	src/perturbation_spec.o \
 	src/shuffle_scan.o \
 	src/row_buffer.o \
+	src/row_sample.o \
 	src/report.o \
 	src/fingerprint.o \
 	src/sql_functions.o \

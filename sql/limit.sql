@@ -33,5 +33,52 @@ FROM perturbation_check('SELECT s.id FROM (SELECT id FROM jobs LIMIT 1) s');
 -- scalar subquery with LIMIT 1
 SELECT count(*) AS runs, bool_and(order_changed) AS picked_another_row
 FROM perturbation_check('SELECT (SELECT id FROM jobs LIMIT 1) AS first_job');
+
+-- Under a LIMIT the node keeps only a sample of the rows the LIMIT reads
+-- (OFFSET + count), not its whole input: the same distribution as the first
+-- rows of a full permutation, so rows and order still change in every run.
+CREATE TABLE events AS SELECT g AS id, repeat('x', 300) AS payload FROM generate_series(1, 20000) g;
+ANALYZE events;
+SELECT count(*) AS runs, bool_and(order_changed) AS picked_other_rows
+FROM perturbation_check('SELECT id FROM events LIMIT 3 OFFSET 2');
+CREATE FUNCTION limit_node_stats(query text)
+RETURNS TABLE (rows_perturbed int, rows_sampled int, storage text, under_64kb bool)
+LANGUAGE plpgsql AS $$
+DECLARE
+    plan json;
+BEGIN
+    EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF) ' || query INTO plan;
+    plan := plan->0->'Plan'->'Plans'->0;
+    RETURN QUERY SELECT (plan->>'Rows Perturbed')::int, (plan->>'Rows Sampled for LIMIT')::int,
+                        plan->>'Storage', (plan->>'Peak Memory')::int < 64;
+END $$;
+-- 20000 rows read, 5 kept, a few kB of memory
+SELECT * FROM limit_node_stats('SELECT id FROM events LIMIT 5');
+-- the picks are rows of the table, each once, as many as asked
+SELECT count(*) AS picked, count(DISTINCT id) AS different, bool_and(id BETWEEN 1 AND 20000) AS from_table
+FROM (SELECT id FROM events LIMIT 40 OFFSET 10) s;
+-- a LIMIT given as a parameter of a generic plan is sampled too
+SET plan_cache_mode = force_generic_plan;
+PREPARE pick(bigint) AS SELECT id FROM events LIMIT $1;
+SELECT count(*) AS runs, bool_and(order_changed) AS picked_other_rows
+FROM perturbation_check('EXECUTE pick(4)');
+SELECT * FROM limit_node_stats('EXECUTE pick(4)');
+DEALLOCATE pick;
+RESET plan_cache_mode;
+-- a LIMIT that changes on every rescan (LATERAL) reads as many as asked each time
+SELECT n, count(s.id) AS picked, count(DISTINCT s.id) AS different
+FROM generate_series(1, 4) n, LATERAL (SELECT id FROM events LIMIT n) s GROUP BY n ORDER BY n;
+-- a volatile LIMIT could differ between the LIMIT and the node: no sample
+SELECT * FROM limit_node_stats('SELECT id FROM events LIMIT (1 + 0 * random())::int');
+-- LIMIT NULL / LIMIT ALL read everything
+SELECT count(*) FROM (SELECT id FROM events LIMIT NULL) s;
+-- when the rows the LIMIT reads do not fit in work_mem, the node buffers all
+-- of them and spills, like without a LIMIT
+SET work_mem = '64kB';
+SELECT * FROM limit_node_stats('SELECT * FROM events LIMIT 700');
+SELECT count(*) AS picked, count(DISTINCT id) AS different FROM (SELECT * FROM events LIMIT 700) s;
+RESET work_mem;
+DROP FUNCTION limit_node_stats(text);
+DROP TABLE events;
 RESET unorder_rows;
 DROP TABLE jobs;

@@ -351,6 +351,30 @@ at_most_one_row(Plan *plan)
 	return IsA(plan, Agg) && ((Agg *) plan)->aggstrategy == AGG_PLAIN && ((Agg *) plan)->groupingSets == NIL;
 }
 
+/*
+ * The LIMIT's OFFSET and count, for a node right below it to sample only the
+ * rows the LIMIT reads (shuffle_scan.cpp); NIL when the node cannot know them
+ * in advance.  The node evaluates the expressions a second time, so they must
+ * give the LIMIT's values: nothing volatile, no subplan (an initPlan's Param
+ * is fine: it is computed once).
+ */
+static List *
+limit_sample_exprs(Limit *limit)
+{
+	if (limit->limitCount == NULL || limit->limitOption != LIMIT_OPTION_COUNT)
+		return NIL;
+
+	Node *offset = limit->limitOffset != NULL ? (Node *) copyObject(limit->limitOffset)
+											  : (Node *) makeConst(INT8OID, -1, InvalidOid, sizeof(int64),
+																   Int64GetDatum(0), false, FLOAT8PASSBYVAL);
+	Node *count = (Node *) copyObject(limit->limitCount);
+
+	if (contain_volatile_functions(offset) || contain_volatile_functions(count) || contain_subplans(offset) ||
+		contain_subplans(count))
+		return NIL;
+	return list_make2(offset, count);
+}
+
 /* ---- stacking ---- */
 
 /*
@@ -525,6 +549,10 @@ settle_node(FinalizeContext *ctx, CustomScan *cscan, Plan *parent)
 			perturbation_spec_write(below, &below_spec);
 		}
 	}
+	/* right below its LIMIT, a node needs only as many rows as the LIMIT reads */
+	if (spec.kind == KIND_LIMIT && spec.scope == SCOPE_ALL && parent != NULL && IsA(parent, Limit) &&
+		!(spec.level_flags & NODE_TRACKS_ROW_IDENTITY))
+		cscan->custom_exprs = limit_sample_exprs((Limit *) parent);
 	perturbation_spec_write(cscan, &spec);
 	return &cscan->scan.plan;
 }

@@ -20,6 +20,7 @@
 #include "core/seed.hpp"
 #include "perturbation_spec.hpp"
 #include "row_buffer.hpp"
+#include "row_sample.hpp"
 #include "settings.hpp"
 
 #include <new>
@@ -46,6 +47,12 @@ struct UnorderRowsState
 
 	/* SCOPE_ALL */
 	bool filled;
+
+	/* SCOPE_ALL under a LIMIT: its OFFSET and count, to sample that many rows */
+	List *limit_exprs; /* ExprStates: offset, count; NIL when not under a LIMIT */
+	RowSample *sample; /* created at the first sampled scan */
+	bool sampling;     /* the current scan emits from the sample */
+	int64 sample_size;
 
 	/* SCOPE_WITHIN_RUNS */
 	ExprState *keys_equal;
@@ -214,6 +221,8 @@ begin_unorder_rows(CustomScanState *node, EState *estate, int eflags)
 		state->identity_table = RelationGetRelid(node->ss.ss_currentRelation);
 	}
 	state->buffer = row_buffer_create(desc, state->mode, work_mem, state->identity_scan != NULL);
+	if (cscan->custom_exprs != NIL && state->mode == core::Mode::Shuffle && state->identity_scan == NULL)
+		state->limit_exprs = ExecInitExprList(cscan->custom_exprs, &node->ss.ps);
 
 	if (state->spec.scope == SCOPE_WITHIN_RUNS)
 	{
@@ -252,28 +261,80 @@ same_run(UnorderRowsState *state, TupleTableSlot *slot)
 	return ExecQualAndReset(state->keys_equal, econtext);
 }
 
-/* Count a permuted batch for EXPLAIN ANALYZE. */
+/* Count a permuted batch (buffered or sampled) for EXPLAIN ANALYZE. */
 static void
-note_batch(UnorderRowsState *state)
+note_batch_of(UnorderRowsState *state, uint64 rows, bool spilled)
 {
-	uint64 rows = row_buffer_rows(state->buffer);
-
 	if (rows < 2)
 		return;
 	state->rows_permuted += rows;
 	state->batches_permuted++;
 	if (rows > state->largest_batch)
 		state->largest_batch = rows;
-	if (row_buffer_spilled(state->buffer))
+	if (spilled)
 		state->spilled = true;
 }
 
-/* SCOPE_ALL: read everything on the first call, then emit permuted. */
+/* Count the buffered batch. */
+static void
+note_batch(UnorderRowsState *state)
+{
+	note_batch_of(state, row_buffer_rows(state->buffer), row_buffer_spilled(state->buffer));
+}
+
+/* An int8 LIMIT/OFFSET value; NULL (no limit / no offset) and negatives give -1. */
+static int64
+eval_limit_value(ExprState *expr, ExprContext *econtext)
+{
+	bool isnull;
+	Datum value = ExecEvalExprSwitchContext(expr, econtext, &isnull);
+
+	if (isnull)
+		return -1;
+	return DatumGetInt64(value);
+}
+
+/*
+ * How many rows the LIMIT above will read (OFFSET + count), when a sample of
+ * that many suffices; 0 to buffer every row.  The LIMIT evaluates the same
+ * non-volatile expressions itself (and raises the errors for bad values).
+ */
+static int64
+rows_limit_reads(UnorderRowsState *state)
+{
+	if (state->limit_exprs == NIL)
+		return 0;
+
+	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
+	int64 offset = eval_limit_value((ExprState *) linitial(state->limit_exprs), econtext);
+	int64 count = eval_limit_value((ExprState *) lsecond(state->limit_exprs), econtext);
+
+	if (offset < 0)
+		offset = 0;
+	if (count <= 0 || count > ROW_SAMPLE_MAX_ROWS || offset > ROW_SAMPLE_MAX_ROWS - count ||
+		!row_sample_worthwhile(offset + count, work_mem))
+		return 0;
+	return offset + count;
+}
+
+/*
+ * SCOPE_ALL: read everything on the first call, then emit permuted; under a
+ * LIMIT, keep only a sample of the rows it will read.
+ */
 static TupleTableSlot *
 exec_all(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 {
 	if (!state->filled)
 	{
+		state->sample_size = rows_limit_reads(state);
+		state->sampling = state->sample_size > 0;
+		if (state->sampling)
+		{
+			if (state->sample == NULL)
+				state->sample =
+					row_sample_create(state->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor, work_mem);
+			row_sample_start(state->sample, state->sample_size);
+		}
 		for (;;)
 		{
 			TupleTableSlot *slot = fetch_child_row(state, child);
@@ -281,13 +342,29 @@ exec_all(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 			if (TupIsNull(slot))
 				break;
 			state->rows_in++;
-			row_buffer_add(state->buffer, slot, child_tid(state), state->rng);
+			if (!state->sampling)
+				row_buffer_add(state->buffer, slot, child_tid(state), state->rng);
+			else if (!row_sample_add(state->sample, slot, state->rng))
+			{
+				/* the rows the LIMIT reads do not fit in work_mem: buffer all, spilling */
+				row_sample_drain(state->sample, state->buffer, state->rng);
+				state->sampling = false;
+			}
 		}
-		row_buffer_finish(state->buffer, state->rng);
-		note_batch(state);
+		if (state->sampling)
+		{
+			row_sample_finish(state->sample, state->rng);
+			note_batch_of(state, row_sample_rows(state->sample), false);
+		}
+		else
+		{
+			row_buffer_finish(state->buffer, state->rng);
+			note_batch(state);
+		}
 		state->filled = true;
 	}
-	if (row_buffer_next(state->buffer, scan_slot))
+	if (state->sampling ? row_sample_next(state->sample, scan_slot)
+						: row_buffer_next(state->buffer, scan_slot))
 	{
 		label_row_identity(state, scan_slot, NULL);
 		return emit(&state->css, scan_slot);
@@ -543,6 +620,7 @@ rescan_unorder_rows(CustomScanState *node)
 
 	row_buffer_reset(state->buffer);
 	state->filled = false;
+	state->sampling = false;
 	state->emitting = false;
 	state->have_lookahead = false;
 	state->child_done = false;
@@ -596,8 +674,14 @@ explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es)
 			ExplainPropertyUInteger("Runs Permuted", NULL, state->batches_permuted, es);
 			ExplainPropertyUInteger("Largest Run", NULL, state->largest_batch, es);
 		}
+		if (state->sampling)
+			ExplainPropertyInteger("Rows Sampled for LIMIT", NULL, state->sample_size, es);
 		ExplainPropertyText("Storage", state->spilled ? "Disk" : "Memory", es);
-		ExplainPropertyInteger("Peak Memory", "kB", row_buffer_peak_memory_kb(state->buffer), es);
+		int64 peak_kb = row_buffer_peak_memory_kb(state->buffer);
+
+		if (state->sample != NULL)
+			peak_kb = Max(peak_kb, row_sample_peak_memory_kb(state->sample));
+		ExplainPropertyInteger("Peak Memory", "kB", peak_kb, es);
 		if (state->spilled)
 			ExplainPropertyInteger("Peak Disk", "kB", row_buffer_peak_disk_kb(state->buffer), es);
 	}
