@@ -25,7 +25,6 @@
 struct FinalizeContext
 {
 	PlannedStmt *stmt;
-	uint64 fingerprint;
 	bool is_cursor;
 	Bitmapset *array_sublink_plans; /* plan_ids of ARRAY(subquery) subplans */
 	int current_plan_id;            /* 0 for the main tree */
@@ -474,7 +473,6 @@ settle_node(FinalizeContext *ctx, CustomScan *cscan, Plan *parent)
 	bool top_level = ctx->current_plan_id == 0;
 
 	perturbation_spec_read(cscan, &spec);
-	spec.fingerprint = ctx->fingerprint;
 	if (spec.scope == SCOPE_NONE)
 		return deactivate(cscan, &spec);
 
@@ -613,7 +611,7 @@ settle_tree(FinalizeContext *ctx, Plan *plan, Plan *parent)
 }
 
 void
-finalize_perturbation_nodes(PlannedStmt *stmt, uint64 fingerprint, int cursor_options)
+finalize_perturbation_nodes(PlannedStmt *stmt, int cursor_options)
 {
 	FinalizeContext ctx;
 	ListCell *lc;
@@ -621,7 +619,6 @@ finalize_perturbation_nodes(PlannedStmt *stmt, uint64 fingerprint, int cursor_op
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.stmt = stmt;
-	ctx.fingerprint = fingerprint;
 	ctx.is_cursor = (cursor_options & CURSOR_OPT_FAST_PLAN) != 0;
 
 	collect_array_sublinks_in_plan(&ctx, stmt->planTree);

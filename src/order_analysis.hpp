@@ -9,8 +9,8 @@
 
 /*
  * finalize_perturbation_nodes: settle each perturbation node of a finished
- * plan (keep, widen, or remove it) and stamp the statement fingerprint.
+ * plan (keep, widen, or remove it).
  */
-void finalize_perturbation_nodes(PlannedStmt *stmt, uint64 fingerprint, int cursor_options);
+void finalize_perturbation_nodes(PlannedStmt *stmt, int cursor_options);
 
 #endif

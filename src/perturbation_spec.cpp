@@ -2,9 +2,8 @@
  * perturbation_spec.cpp
  *		Encoding of PerturbationSpec in CustomScan.custom_private.
  *
- * Layout: list of four lists: header integers (kind, scope, level flags,
- * fingerprint high word, fingerprint low word), key column numbers, key
- * equality operators, key collations.
+ * Layout: list of four lists: header integers (kind, scope, level flags),
+ * key column numbers, key equality operators, key collations.
  */
 #include "perturbation_spec.hpp"
 
@@ -13,8 +12,6 @@ enum
 	HEADER_KIND,
 	HEADER_SCOPE,
 	HEADER_LEVEL_FLAGS,
-	HEADER_FINGERPRINT_HIGH,
-	HEADER_FINGERPRINT_LOW,
 	HEADER_LENGTH
 };
 
@@ -35,8 +32,6 @@ perturbation_spec_read(const CustomScan *cscan, PerturbationSpec *spec)
 	spec->kind = (PerturbationKind) list_nth_int(header, HEADER_KIND);
 	spec->scope = (PerturbationScope) list_nth_int(header, HEADER_SCOPE);
 	spec->level_flags = list_nth_int(header, HEADER_LEVEL_FLAGS);
-	spec->fingerprint = ((uint64) (uint32) list_nth_int(header, HEADER_FINGERPRINT_HIGH) << 32) |
-						(uint64) (uint32) list_nth_int(header, HEADER_FINGERPRINT_LOW);
 	spec->nkeys = list_length(columns);
 	if (spec->nkeys > PERTURBATION_MAX_KEYS || list_length(ops) != spec->nkeys ||
 		list_length(collations) != spec->nkeys)
@@ -60,8 +55,6 @@ perturbation_spec_write(CustomScan *cscan, const PerturbationSpec *spec)
 	header = lappend_int(header, spec->kind);
 	header = lappend_int(header, spec->scope);
 	header = lappend_int(header, spec->level_flags);
-	header = lappend_int(header, (int) (uint32) (spec->fingerprint >> 32));
-	header = lappend_int(header, (int) (uint32) spec->fingerprint);
 	for (int i = 0; i < spec->nkeys; i++)
 	{
 		columns = lappend_int(columns, spec->key_columns[i]);

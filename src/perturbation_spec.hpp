@@ -46,7 +46,6 @@ struct PerturbationSpec
 	PerturbationKind kind;
 	PerturbationScope scope;
 	int level_flags;
-	uint64 fingerprint; /* statement fingerprint, set after planning */
 	int nkeys;
 	AttrNumber key_columns[PERTURBATION_MAX_KEYS]; /* in the child's output */
 	Oid key_equality_ops[PERTURBATION_MAX_KEYS];

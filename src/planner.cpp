@@ -22,7 +22,6 @@
  */
 #include "pg/postgres_includes.hpp"
 
-#include "fingerprint.hpp"
 #include "order_analysis.hpp"
 #include "perturbation_spec.hpp"
 #include "planner.hpp"
@@ -489,8 +488,6 @@ static PlannedStmt *
 unorder_rows_planner(Query *parse, const char *query_string, int cursor_options, ParamListInfo bound_params)
 {
 	bool active = unorder_rows_active();
-	uint64 fingerprint =
-		active ? statement_fingerprint(query_string, parse->stmt_location, parse->stmt_len) : 0;
 	PlannedStmt *result;
 
 	if (prev_planner_hook)
@@ -499,7 +496,7 @@ unorder_rows_planner(Query *parse, const char *query_string, int cursor_options,
 		result = standard_planner(parse, query_string, cursor_options, bound_params);
 
 	if (active)
-		finalize_perturbation_nodes(result, fingerprint, cursor_options);
+		finalize_perturbation_nodes(result, cursor_options);
 	return result;
 }
 

@@ -11,6 +11,10 @@
  * When the switch is off at execution time (a plan made while it was on),
  * the node passes rows through unchanged.
  *
+ * Most statements of a test suite return zero or one row.  The machinery to
+ * permute (statement fingerprint and seed, buffer, key comparison) is set up
+ * only when a second row arrives, so such statements pay next to nothing.
+ *
  * In a cursor over a plain scan of one table, the node stands in for that
  * scan towards WHERE CURRENT OF: it carries each row's TID and presents the
  * scan's relation, so execCurrentOf finds the row just fetched.
@@ -18,6 +22,7 @@
 #include "shuffle_scan.hpp"
 
 #include "core/seed.hpp"
+#include "fingerprint.hpp"
 #include "perturbation_spec.hpp"
 #include "row_buffer.hpp"
 #include "row_sample.hpp"
@@ -34,7 +39,8 @@ struct UnorderRowsState
 	PerturbationSpec spec;
 	bool active;
 	core::Mode mode;
-	uint64 node_seed;
+	bool ready_to_permute; /* rng, fingerprint and buffer set up */
+	uint64 fingerprint;    /* of the statement, for its seed and reports */
 	Rng rng;
 	RowBuffer *buffer;
 
@@ -47,6 +53,7 @@ struct UnorderRowsState
 
 	/* SCOPE_ALL */
 	bool filled;
+	bool exhausted; /* zero or one row, already emitted */
 
 	/* SCOPE_ALL under a LIMIT: its OFFSET and count, to sample that many rows */
 	List *limit_exprs; /* ExprStates: offset, count; NIL when not under a LIMIT */
@@ -207,9 +214,6 @@ begin_unorder_rows(CustomScanState *node, EState *estate, int eflags)
 	perturbation_spec_read(cscan, &state->spec);
 	state->active = unorder_rows_active() && state->spec.scope != SCOPE_NONE;
 	state->mode = unorder_rows_mode();
-	state->node_seed = unorder_rows::core::derive_node_seed(
-		unorder_rows_effective_seed(), state->spec.fingerprint, (uint64) cscan->scan.plan.plan_node_id);
-	new (&state->rng) Rng(state->node_seed);
 
 	if (state->spec.level_flags & NODE_TRACKS_ROW_IDENTITY)
 	{
@@ -220,19 +224,44 @@ begin_unorder_rows(CustomScanState *node, EState *estate, int eflags)
 		node->ss.ss_currentRelation = state->identity_scan->ss_currentRelation;
 		state->identity_table = RelationGetRelid(node->ss.ss_currentRelation);
 	}
-	state->buffer = row_buffer_create(desc, state->mode, work_mem, state->identity_scan != NULL);
 	if (cscan->custom_exprs != NIL && state->mode == core::Mode::Shuffle && state->identity_scan == NULL)
 		state->limit_exprs = ExecInitExprList(cscan->custom_exprs, &node->ss.ps);
 
 	if (state->spec.scope == SCOPE_WITHIN_RUNS)
 	{
-		state->keys_equal =
-			execTuplesMatchPrepare(desc, state->spec.nkeys, state->spec.key_columns,
-								   state->spec.key_equality_ops, state->spec.key_collations, &node->ss.ps);
-		state->compare_context = CreateExprContext(estate);
 		state->run_first = ExecInitExtraTupleSlot(estate, desc, &TTSOpsMinimalTuple);
 		state->lookahead = ExecInitExtraTupleSlot(estate, desc, &TTSOpsMinimalTuple);
 	}
+}
+
+/*
+ * Set up what permuting takes, at the second row of a batch: the node's
+ * seed (session seed, statement fingerprint, place in the plan) and buffer.
+ */
+static void
+prepare_to_permute(UnorderRowsState *state)
+{
+	if (state->ready_to_permute)
+		return;
+
+	EState *estate = state->css.ss.ps.state;
+	PlannedStmt *stmt = estate->es_plannedstmt;
+	MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
+
+	state->fingerprint = statement_fingerprint(estate->es_sourceText, stmt->stmt_location, stmt->stmt_len);
+	new (&state->rng) Rng(unorder_rows::core::derive_node_seed(
+		unorder_rows_effective_seed(), state->fingerprint, (uint64) state->css.ss.ps.plan->plan_node_id));
+	state->buffer = row_buffer_create(state->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor, state->mode,
+									  work_mem, state->identity_scan != NULL);
+	if (state->spec.scope == SCOPE_WITHIN_RUNS)
+	{
+		state->keys_equal = execTuplesMatchPrepare(
+			state->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor, state->spec.nkeys, state->spec.key_columns,
+			state->spec.key_equality_ops, state->spec.key_collations, &state->css.ss.ps);
+		state->compare_context = CreateExprContext(estate);
+	}
+	MemoryContextSwitchTo(old);
+	state->ready_to_permute = true;
 }
 
 /* Apply the node's target list to a row in the scan slot. */
@@ -254,6 +283,8 @@ emit(CustomScanState *node, TupleTableSlot *scan_slot)
 static bool
 same_run(UnorderRowsState *state, TupleTableSlot *slot)
 {
+	prepare_to_permute(state);
+
 	ExprContext *econtext = state->compare_context;
 
 	econtext->ecxt_innertuple = slot;
@@ -317,39 +348,70 @@ rows_limit_reads(UnorderRowsState *state)
 	return offset + count;
 }
 
+/* Add one row of a batch to the sample or the buffer. */
+static void
+add_row(UnorderRowsState *state, TupleTableSlot *slot, const ItemPointerData *tid)
+{
+	if (!state->sampling)
+		row_buffer_add(state->buffer, slot, tid, state->rng);
+	else if (!row_sample_add(state->sample, slot, state->rng))
+	{
+		/* the rows the LIMIT reads do not fit in work_mem: buffer all, spilling */
+		row_sample_drain(state->sample, state->buffer, state->rng);
+		state->sampling = false;
+	}
+}
+
 /*
  * SCOPE_ALL: read everything on the first call, then emit permuted; under a
- * LIMIT, keep only a sample of the rows it will read.
+ * LIMIT, keep only a sample of the rows it will read.  Zero or one row is
+ * passed on as it comes.
  */
 static TupleTableSlot *
 exec_all(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 {
+	if (state->exhausted)
+		return ExecClearTuple(scan_slot);
 	if (!state->filled)
 	{
+		state->filled = true;
+
+		TupleTableSlot *slot = fetch_child_row(state, child);
+
+		if (TupIsNull(slot))
+		{
+			state->exhausted = true;
+			return ExecClearTuple(scan_slot);
+		}
+		state->rows_in++;
+		ExecCopySlot(scan_slot, slot); /* a copy: the child may reuse its slot */
+
+		ItemPointerData first_tid = state->child_tid;
+
+		slot = fetch_child_row(state, child);
+		if (TupIsNull(slot))
+		{
+			state->exhausted = true;
+			label_row_identity(state, scan_slot, &first_tid);
+			return emit(&state->css, scan_slot);
+		}
+
+		prepare_to_permute(state);
 		state->sample_size = rows_limit_reads(state);
 		state->sampling = state->sample_size > 0;
 		if (state->sampling)
 		{
 			if (state->sample == NULL)
-				state->sample =
-					row_sample_create(state->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor, work_mem);
+				state->sample = row_sample_create(scan_slot->tts_tupleDescriptor, work_mem);
 			row_sample_start(state->sample, state->sample_size);
 		}
-		for (;;)
+		add_row(state, scan_slot, state->identity_scan != NULL ? &first_tid : NULL);
+		ExecClearTuple(scan_slot);
+		while (!TupIsNull(slot))
 		{
-			TupleTableSlot *slot = fetch_child_row(state, child);
-
-			if (TupIsNull(slot))
-				break;
 			state->rows_in++;
-			if (!state->sampling)
-				row_buffer_add(state->buffer, slot, child_tid(state), state->rng);
-			else if (!row_sample_add(state->sample, slot, state->rng))
-			{
-				/* the rows the LIMIT reads do not fit in work_mem: buffer all, spilling */
-				row_sample_drain(state->sample, state->buffer, state->rng);
-				state->sampling = false;
-			}
+			add_row(state, slot, child_tid(state));
+			slot = fetch_child_row(state, child);
 		}
 		if (state->sampling)
 		{
@@ -361,7 +423,6 @@ exec_all(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 			row_buffer_finish(state->buffer, state->rng);
 			note_batch(state);
 		}
-		state->filled = true;
 	}
 	if (state->sampling ? row_sample_next(state->sample, scan_slot)
 						: row_buffer_next(state->buffer, scan_slot))
@@ -435,8 +496,11 @@ exec_runs(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 				break;
 			}
 			if (run_length == 1)
+			{
+				prepare_to_permute(state);
 				row_buffer_add(state->buffer, state->run_first,
 							   state->identity_scan != NULL ? &state->run_first_tid : NULL, state->rng);
+			}
 			row_buffer_add(state->buffer, slot, child_tid(state), state->rng);
 			run_length++;
 		}
@@ -596,7 +660,7 @@ unorder_rows_node_report(PlanState *planstate, PerturbationNodeReport *report)
 	report->rows_permuted = state->rows_permuted;
 	report->batches = state->batches_permuted;
 	report->plan_node_id = planstate->plan->plan_node_id;
-	report->fingerprint = state->spec.fingerprint;
+	report->fingerprint = state->fingerprint;
 	report->input = input_description((PlanState *) linitial(state->css.custom_ps));
 	return true;
 }
@@ -607,7 +671,8 @@ end_unorder_rows(CustomScanState *node)
 {
 	UnorderRowsState *state = (UnorderRowsState *) node;
 
-	row_buffer_reset(state->buffer);
+	if (state->buffer != NULL)
+		row_buffer_reset(state->buffer);
 	ExecEndNode((PlanState *) linitial(node->custom_ps));
 }
 
@@ -618,8 +683,10 @@ rescan_unorder_rows(CustomScanState *node)
 	UnorderRowsState *state = (UnorderRowsState *) node;
 	PlanState *child = (PlanState *) linitial(node->custom_ps);
 
-	row_buffer_reset(state->buffer);
+	if (state->buffer != NULL)
+		row_buffer_reset(state->buffer);
 	state->filled = false;
+	state->exhausted = false;
 	state->sampling = false;
 	state->emitting = false;
 	state->have_lookahead = false;
@@ -677,7 +744,7 @@ explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es)
 		if (state->sampling)
 			ExplainPropertyInteger("Rows Sampled for LIMIT", NULL, state->sample_size, es);
 		ExplainPropertyText("Storage", state->spilled ? "Disk" : "Memory", es);
-		int64 peak_kb = row_buffer_peak_memory_kb(state->buffer);
+		int64 peak_kb = state->buffer != NULL ? row_buffer_peak_memory_kb(state->buffer) : 0;
 
 		if (state->sample != NULL)
 			peak_kb = Max(peak_kb, row_sample_peak_memory_kb(state->sample));
