@@ -76,3 +76,49 @@ SELECT * FROM preserved('SELECT team, id FROM scores ORDER BY team');
 RESET unorder_rows.perturb_ties;
 DROP TABLE scores;
 DROP FUNCTION ascending(text);
+
+-- ORDER BY ... LIMIT: the sort below still keeps only the top rows (a top-N
+-- heapsort, as without unorder_rows), with room for the ties at the LIMIT's
+-- last row; when those reach past the room, the node sorts everything again.
+CREATE TABLE board AS
+    SELECT g AS id, g / 3 AS score, CASE WHEN g <= 100 THEN 0 ELSE g END AS tier
+    FROM generate_series(1, 5000) g;
+ANALYZE board;
+CREATE FUNCTION ties_node_stats(query text)
+RETURNS TABLE (sort_method text, bound_dropped bool, rows_perturbed int)
+LANGUAGE plpgsql AS $$
+DECLARE
+    plan json;
+BEGIN
+    PERFORM set_config('unorder_rows', 'on', true);
+    EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF) ' || query INTO plan;
+    PERFORM set_config('unorder_rows', 'off', true);
+    plan := plan->0->'Plan'->'Plans'->0;
+    RETURN QUERY SELECT plan->'Plans'->0->>'Sort Method', (plan->>'Sort Bound Dropped')::bool,
+                        (plan->>'Rows Perturbed')::int;
+END $$;
+-- no ties: a top-N sort, the first rows of it only, and the same result
+SELECT * FROM ties_node_stats('SELECT id FROM board ORDER BY id DESC LIMIT 5');
+SELECT * FROM preserved('SELECT id FROM board ORDER BY id DESC LIMIT 5');
+-- ties inside the bound: a top-N sort, and every run changes
+SELECT * FROM ties_node_stats('SELECT id, score FROM board ORDER BY score LIMIT 8');
+SELECT * FROM perturbed('SELECT id, score FROM board ORDER BY score LIMIT 8');
+-- 100 rows tie for the first place: the bound is dropped, the pick changes
+SELECT * FROM ties_node_stats('SELECT id FROM board ORDER BY tier LIMIT 1');
+SELECT count(*) AS runs, bool_and(order_changed) AS picked_another_row
+FROM perturbation_check('SELECT id FROM board ORDER BY tier LIMIT 1');
+SET unorder_rows = on;
+SELECT count(*) AS picked, bool_and(tier = 0) AS all_first_place
+FROM (SELECT id, tier FROM board ORDER BY tier LIMIT 60 OFFSET 20) s;
+-- a LIMIT that changes on every rescan (LATERAL), with ties past the bound
+SELECT n, count(s.id) AS picked, count(*) FILTER (WHERE s.tier = 0) AS first_places
+FROM generate_series(1, 3) n, LATERAL (SELECT id, tier FROM board ORDER BY tier LIMIT n * 40) s
+GROUP BY n ORDER BY n;
+RESET unorder_rows;
+-- a volatile sort input: reading it twice could give other rows, so no bound
+-- is passed (a full sort), and the tied first places still change
+SELECT * FROM ties_node_stats('SELECT id FROM board ORDER BY tier, random() > 2 LIMIT 1');
+SELECT count(*) AS runs, bool_and(order_changed) AS picked_another_row
+FROM perturbation_check('SELECT id FROM board ORDER BY tier, random() > 2 LIMIT 1');
+DROP FUNCTION ties_node_stats(text);
+DROP TABLE board;

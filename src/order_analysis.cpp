@@ -374,6 +374,86 @@ limit_sample_exprs(Limit *limit)
 	return list_make2(offset, count);
 }
 
+/* Whether an expression gives the same values when evaluated again. */
+static bool
+repeatable_expr(Node *expr)
+{
+	return !contain_volatile_functions(expr) && !contain_subplans(expr);
+}
+
+/*
+ * Whether reading a subtree a second time (a rescan) yields the same rows:
+ * only node types without side effects, no volatile function, no subplan,
+ * and no perturbation node (it would permute differently).  Conservative:
+ * any node type not listed is taken as not repeatable.
+ */
+static bool
+repeatable_subtree(Plan *plan)
+{
+	if (plan == NULL)
+		return true;
+	if (!repeatable_expr((Node *) plan->targetlist) || !repeatable_expr((Node *) plan->qual))
+		return false;
+
+	bool exprs_ok;
+
+	switch (nodeTag(plan))
+	{
+		case T_SeqScan:
+		case T_Sort:
+		case T_IncrementalSort:
+		case T_Material:
+		case T_Append:
+		case T_MergeAppend:
+		case T_BitmapAnd:
+		case T_BitmapOr:
+		case T_Hash:
+		case T_Agg:
+		case T_Group:
+		case T_Unique:
+		case T_WindowAgg:
+		case T_SubqueryScan:
+		case T_Gather:
+		case T_GatherMerge:
+			exprs_ok = true;
+			break;
+		case T_Result:
+			exprs_ok = repeatable_expr(((Result *) plan)->resconstantqual);
+			break;
+		case T_IndexScan:
+			exprs_ok = repeatable_expr((Node *) ((IndexScan *) plan)->indexqualorig) &&
+					   repeatable_expr((Node *) ((IndexScan *) plan)->indexorderbyorig);
+			break;
+		case T_IndexOnlyScan:
+			exprs_ok = repeatable_expr((Node *) ((IndexOnlyScan *) plan)->indexqual);
+			break;
+		case T_BitmapIndexScan:
+			exprs_ok = repeatable_expr((Node *) ((BitmapIndexScan *) plan)->indexqualorig);
+			break;
+		case T_BitmapHeapScan:
+			exprs_ok = repeatable_expr((Node *) ((BitmapHeapScan *) plan)->bitmapqualorig);
+			break;
+		case T_NestLoop:
+			exprs_ok = repeatable_expr((Node *) ((Join *) plan)->joinqual);
+			break;
+		case T_MergeJoin:
+			exprs_ok = repeatable_expr((Node *) ((Join *) plan)->joinqual) &&
+					   repeatable_expr((Node *) ((MergeJoin *) plan)->mergeclauses);
+			break;
+		case T_HashJoin:
+			exprs_ok = repeatable_expr((Node *) ((Join *) plan)->joinqual) &&
+					   repeatable_expr((Node *) ((HashJoin *) plan)->hashclauses);
+			break;
+		default:
+			return false;
+	}
+
+	bool children_ok = exprs_ok;
+
+	for_each_child_slot(plan, [&](Plan **child) { children_ok = children_ok && repeatable_subtree(*child); });
+	return children_ok;
+}
+
 /* ---- stacking ---- */
 
 /*
@@ -547,9 +627,16 @@ settle_node(FinalizeContext *ctx, CustomScan *cscan, Plan *parent)
 			perturbation_spec_write(below, &below_spec);
 		}
 	}
-	/* right below its LIMIT, a node needs only as many rows as the LIMIT reads */
-	if (spec.kind == KIND_LIMIT && spec.scope == SCOPE_ALL && parent != NULL && IsA(parent, Limit) &&
-		!(spec.level_flags & NODE_TRACKS_ROW_IDENTITY))
+	/*
+	 * Right below its LIMIT, a node needs only as many rows as the LIMIT
+	 * reads.  Shuffling everything, it samples them; shuffling ties, it lets
+	 * a sort below keep only the top rows (as the LIMIT would have), which it
+	 * may have to read again, whole, when the run of ties at the LIMIT's last
+	 * row reaches past them.
+	 */
+	if (spec.kind == KIND_LIMIT && parent != NULL && IsA(parent, Limit) &&
+		!(spec.level_flags & NODE_TRACKS_ROW_IDENTITY) &&
+		(spec.scope == SCOPE_ALL || (spec.scope == SCOPE_WITHIN_RUNS && repeatable_subtree(child))))
 		cscan->custom_exprs = limit_sample_exprs((Limit *) parent);
 	perturbation_spec_write(cscan, &spec);
 	return &cscan->scan.plan;

@@ -69,6 +69,12 @@ struct UnorderRowsState
 	bool have_lookahead;
 	bool child_done;
 	bool emitting;
+	uint64 scan_rows;   /* rows read from the child in this scan */
+	uint64 run_start;   /* position of the current run's first row, from 1 */
+	int64 limit_rows;   /* rows the LIMIT above reads; 0: no bound passed */
+	int64 bound_passed; /* the bound the child was told; 0: none */
+	bool bound_set;     /* the bound of this scan was passed down */
+	bool bound_dropped; /* ties at the LIMIT reached past the bound: reread */
 
 	/* for EXPLAIN ANALYZE and reports */
 	uint64 rows_in;
@@ -224,7 +230,7 @@ begin_unorder_rows(CustomScanState *node, EState *estate, int eflags)
 		node->ss.ss_currentRelation = state->identity_scan->ss_currentRelation;
 		state->identity_table = RelationGetRelid(node->ss.ss_currentRelation);
 	}
-	if (cscan->custom_exprs != NIL && state->mode == core::Mode::Shuffle && state->identity_scan == NULL)
+	if (cscan->custom_exprs != NIL && state->identity_scan == NULL)
 		state->limit_exprs = ExecInitExprList(cscan->custom_exprs, &node->ss.ps);
 
 	if (state->spec.scope == SCOPE_WITHIN_RUNS)
@@ -331,7 +337,7 @@ eval_limit_value(ExprState *expr, ExprContext *econtext)
  * non-volatile expressions itself (and raises the errors for bad values).
  */
 static int64
-rows_limit_reads(UnorderRowsState *state)
+limit_reads(UnorderRowsState *state)
 {
 	if (state->limit_exprs == NIL)
 		return 0;
@@ -342,10 +348,99 @@ rows_limit_reads(UnorderRowsState *state)
 
 	if (offset < 0)
 		offset = 0;
-	if (count <= 0 || count > ROW_SAMPLE_MAX_ROWS || offset > ROW_SAMPLE_MAX_ROWS - count ||
-		!row_sample_worthwhile(offset + count, work_mem))
+	if (count <= 0 || count > ROW_SAMPLE_MAX_ROWS || offset > ROW_SAMPLE_MAX_ROWS - count)
 		return 0;
 	return offset + count;
+}
+
+/* The sample size for SCOPE_ALL under a LIMIT; 0 to buffer every row. */
+static int64
+rows_limit_reads(UnorderRowsState *state)
+{
+	if (state->mode != core::Mode::Shuffle)
+		return 0;
+
+	int64 rows = limit_reads(state);
+
+	return row_sample_worthwhile(rows, work_mem) ? rows : 0;
+}
+
+/*
+ * Whether ExecSetTupleBound on this node reaches a sort that uses it (so a
+ * bound makes a difference; any other child would be read again for
+ * nothing when ties reach past the bound).
+ */
+static bool
+bound_reaches_sort(PlanState *planstate)
+{
+	for (;;)
+	{
+		switch (nodeTag(planstate))
+		{
+			case T_SortState:
+			case T_IncrementalSortState:
+			case T_MergeAppendState:
+				return true;
+			case T_GatherMergeState:
+				planstate = outerPlanState(planstate);
+				break;
+			case T_ResultState:
+				if (planstate->qual != NULL || outerPlanState(planstate) == NULL)
+					return false;
+				planstate = outerPlanState(planstate);
+				break;
+			default:
+				return false;
+		}
+	}
+}
+
+/*
+ * SCOPE_WITHIN_RUNS under a LIMIT: tell the child (a sort, typically) how
+ * many rows will do, as the LIMIT would have without us, so that a top-N
+ * sort stays one.  Twice the LIMIT's rows and some: the run of ties at the
+ * LIMIT's last row must be read whole, and a bound cutting into it makes the
+ * node read everything again without a bound (see exec_runs).  Must come
+ * before the child's first row or its rescan.
+ */
+static void
+pass_bound_down(UnorderRowsState *state, PlanState *child)
+{
+	state->bound_set = true;
+	state->bound_passed = 0;
+	state->limit_rows = 0;
+	if (!bound_reaches_sort(child))
+		return;
+	state->limit_rows = limit_reads(state);
+	if (state->limit_rows <= 0)
+		return;
+	state->bound_passed = state->limit_rows * 2 + 16;
+	ExecSetTupleBound(state->bound_passed, child);
+}
+
+/*
+ * The child's rows stopped at the bound inside the run of ties at the
+ * LIMIT's last row: which of those ties the bound kept is not ours to know.
+ * Read the child again without a bound, skip the runs already emitted (the
+ * same rows: every row with a lower key), and start the current run again.
+ */
+static void
+drop_bound(UnorderRowsState *state, PlanState *child)
+{
+	uint64 emitted = state->run_start - 1;
+
+	row_buffer_reset(state->buffer);
+	state->bound_passed = 0;
+	state->bound_dropped = true;
+	ExecSetTupleBound(-1, child);
+	ExecReScan(child);
+	for (uint64 i = 0; i < emitted; i++)
+		if (TupIsNull(ExecProcNode(child)))
+			elog(ERROR, "unorder_rows: rows of a sort changed when read again");
+	state->rows_in -= state->scan_rows - emitted;
+	state->scan_rows = emitted;
+	state->have_lookahead = false;
+	state->child_done = false;
 }
 
 /* Add one row of a batch to the sample or the buffer. */
@@ -437,6 +532,8 @@ exec_all(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 static TupleTableSlot *
 exec_runs(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 {
+	if (!state->bound_set && state->limit_exprs != NIL)
+		pass_bound_down(state, child);
 	for (;;)
 	{
 		if (state->emitting)
@@ -459,6 +556,7 @@ exec_runs(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 			state->lookahead = swap;
 			state->run_first_tid = state->lookahead_tid;
 			state->have_lookahead = false;
+			state->run_start = state->scan_rows;
 		}
 		else
 		{
@@ -472,11 +570,14 @@ exec_runs(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 				return ExecClearTuple(scan_slot);
 			}
 			state->rows_in++;
+			state->scan_rows++;
 			ExecCopySlot(state->run_first, slot);
 			state->run_first_tid = state->child_tid;
+			state->run_start = state->scan_rows;
 		}
 
 		uint64 run_length = 1;
+		bool cut_by_bound = false;
 
 		while (!state->child_done)
 		{
@@ -488,6 +589,7 @@ exec_runs(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 				break;
 			}
 			state->rows_in++;
+			state->scan_rows++;
 			if (!same_run(state, slot))
 			{
 				ExecCopySlot(state->lookahead, slot);
@@ -503,6 +605,18 @@ exec_runs(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 			}
 			row_buffer_add(state->buffer, slot, child_tid(state), state->rng);
 			run_length++;
+			if (state->bound_passed > 0 && state->scan_rows == (uint64) state->bound_passed &&
+				state->run_start <= (uint64) state->limit_rows)
+			{
+				cut_by_bound = true;
+				break;
+			}
+		}
+
+		if (cut_by_bound)
+		{
+			drop_bound(state, child);
+			continue;
 		}
 
 		if (run_length == 1)
@@ -688,6 +802,9 @@ rescan_unorder_rows(CustomScanState *node)
 	state->filled = false;
 	state->exhausted = false;
 	state->sampling = false;
+	state->bound_dropped = false;
+	state->bound_set = false;
+	state->scan_rows = 0;
 	state->emitting = false;
 	state->have_lookahead = false;
 	state->child_done = false;
@@ -697,6 +814,9 @@ rescan_unorder_rows(CustomScanState *node)
 		ExecClearTuple(state->lookahead);
 	}
 	ExecClearTuple(node->ss.ss_ScanTupleSlot);
+	/* like Limit: the bound first, for the sort to see it on rescan */
+	if (state->spec.scope == SCOPE_WITHIN_RUNS && state->limit_exprs != NIL && state->active)
+		pass_bound_down(state, child);
 	/* with changed parameters the child is rescanned on its next fetch */
 	if (child->chgParam == NULL)
 		ExecReScan(child);
@@ -736,6 +856,11 @@ explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es)
 	if (es->analyze)
 	{
 		ExplainPropertyUInteger("Rows Perturbed", NULL, state->rows_in, es);
+		if (within_runs && state->limit_rows > 0)
+		{
+			ExplainPropertyInteger("Sort Bound for LIMIT", NULL, state->limit_rows * 2 + 16, es);
+			ExplainPropertyBool("Sort Bound Dropped", state->bound_dropped, es);
+		}
 		if (within_runs)
 		{
 			ExplainPropertyUInteger("Runs Permuted", NULL, state->batches_permuted, es);
