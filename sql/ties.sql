@@ -120,5 +120,19 @@ RESET unorder_rows;
 SELECT * FROM ties_node_stats('SELECT id FROM board ORDER BY tier, random() > 2 LIMIT 1');
 SELECT count(*) AS runs, bool_and(order_changed) AS picked_another_row
 FROM perturbation_check('SELECT id FROM board ORDER BY tier, random() > 2 LIMIT 1');
+-- volatile output columns are computed for the rows the LIMIT returns only,
+-- as without unorder_rows: the node reads the tied rows below them
+CREATE SEQUENCE board_calls;
+SELECT setval('board_calls', 1, false);
+SELECT count(*) FROM (SELECT nextval('board_calls'), id FROM board ORDER BY tier LIMIT 3) s;
+SELECT currval('board_calls') AS calls_off;
+SELECT setval('board_calls', 1, false);
+SET unorder_rows = on;
+SELECT count(*) FROM (SELECT nextval('board_calls'), id FROM board ORDER BY tier LIMIT 3) s;
+SELECT currval('board_calls') AS calls_on;
+RESET unorder_rows;
+SELECT count(*) AS runs, bool_and(order_changed) AS picked_other_rows
+FROM perturbation_check('SELECT id, nextval(''board_calls'') > 0 FROM board ORDER BY tier LIMIT 3');
+DROP SEQUENCE board_calls;
 DROP FUNCTION ties_node_stats(text);
 DROP TABLE board;

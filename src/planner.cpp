@@ -226,6 +226,14 @@ wrap_final_path(PlannerInfo *root, RelOptInfo *final_rel, Path **top)
 	Path **base = lock != NULL ? &lock->subpath : below_limit;
 
 	base = below_function_projection(base);
+	/*
+	 * Volatile output columns are computed above a sort, for the rows the
+	 * LIMIT passes only (make_sort_input_target): stay below them, or a node
+	 * reading a whole run of ties would call nextval() for every row of it.
+	 */
+	if (limit != NULL && IsA(*base, ProjectionPath) &&
+		contain_volatile_functions((Node *) (*base)->pathtarget->exprs))
+		base = &((ProjectionPath *) *base)->subpath;
 
 	/* ties under ORDER BY: the statement promised sort_pathkeys, a subquery its path's */
 	PerturbationScope scope = ordered ? SCOPE_WITHIN_RUNS : free_scope(root, *base);
