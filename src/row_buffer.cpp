@@ -4,11 +4,21 @@
  */
 #include "row_buffer.hpp"
 
+#include "core/interleave.hpp"
+
 #include <new>
 
 namespace core = unorder_rows::core;
 using unorder_rows::core::Rng;
+using unorder_rows::core::RunPicker;
 using unorder_rows::core::StreamingLead;
+
+/*
+ * A run's cost in memory while open: the tuplestore's pointer array (16 kB),
+ * its BufFile's buffer (8 kB) and bookkeeping.  Runs get half of work_mem,
+ * the chunk being shuffled the other half.
+ */
+static constexpr Size RUN_MEMORY = 40 * 1024;
 
 /* How many rows ahead row_buffer_next() prefetches (see there). */
 static constexpr uint32 EMIT_PREFETCH_DISTANCE = 16;
@@ -29,7 +39,28 @@ struct RowBuffer
 	uint32 *perm;
 	uint32 emit_pos;
 
-	/* spilled phase */
+	/*
+	 * spilled phase, shuffle mode: chunks of rows shuffled in memory and
+	 * written to runs (tuplestores), merged by core/interleave.hpp
+	 */
+	bool use_runs;          /* shuffle mode without row identity */
+	bool in_runs;           /* the current batch spilled into runs */
+	MemoryContext runs_cxt; /* the runs and the merge state; reset per batch */
+	Tuplestorestate **runs;
+	uint64 *run_rows;
+	int64 *run_bytes;
+	uint32 *run_level; /* how many merges a run's rows went through */
+	uint32 nruns;
+	uint32 runs_capacity;
+	uint32 merge_fanin; /* most runs open at once */
+	Size chunk_limit;   /* bytes of rows shuffled in memory per run */
+	int64 live_run_bytes;
+	uint64 *picker_tree;
+	RunPicker *picker;
+	Rng emit_rng;
+	TupleTableSlot *run_slot;
+
+	/* spilled phase, reverse mode and cursor rows: a tuplesort */
 	Tuplesortstate *sort;
 	TupleDesc sort_desc;      /* desc plus one int8 sort key */
 	TupleTableSlot *sort_in;  /* virtual, to feed the sort */
@@ -65,6 +96,11 @@ row_buffer_create(TupleDesc desc, core::Mode mode, int work_mem_kb, bool keep_ro
 	buffer->rows_cxt =
 		AllocSetContextCreate(CurrentMemoryContext, "unorder_rows batch", ALLOCSET_DEFAULT_SIZES);
 	new (&buffer->lead) StreamingLead(mode);
+	buffer->use_runs = mode == core::Mode::Shuffle && !keep_row_identity;
+	buffer->runs_cxt =
+		AllocSetContextCreate(CurrentMemoryContext, "unorder_rows runs", ALLOCSET_DEFAULT_SIZES);
+	buffer->chunk_limit = Max(buffer->memory_limit / 2, (Size) 8192);
+	buffer->merge_fanin = (uint32) Max(buffer->memory_limit / 2 / RUN_MEMORY, (Size) 2);
 	buffer->first_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	buffer->probe_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	buffer->lead_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
@@ -194,11 +230,291 @@ spill(RowBuffer *buffer, Rng &rng)
 	buffer->nrows = buffer->capacity = 0;
 }
 
+/* ---- shuffled runs ---- */
+
+/* A new, empty run; rows go to its temporary file at once. */
+static uint32
+new_run(RowBuffer *buffer, uint32 level)
+{
+	MemoryContext old = MemoryContextSwitchTo(buffer->runs_cxt);
+
+	if (buffer->nruns == buffer->runs_capacity)
+	{
+		uint32 capacity = buffer->runs_capacity == 0 ? 16 : buffer->runs_capacity * 2;
+
+		if (buffer->runs == NULL)
+		{
+			buffer->runs = (Tuplestorestate **) palloc(capacity * sizeof(Tuplestorestate *));
+			buffer->run_rows = (uint64 *) palloc(capacity * sizeof(uint64));
+			buffer->run_bytes = (int64 *) palloc(capacity * sizeof(int64));
+			buffer->run_level = (uint32 *) palloc(capacity * sizeof(uint32));
+		}
+		else
+		{
+			buffer->runs = (Tuplestorestate **) repalloc(buffer->runs, capacity * sizeof(Tuplestorestate *));
+			buffer->run_rows = (uint64 *) repalloc(buffer->run_rows, capacity * sizeof(uint64));
+			buffer->run_bytes = (int64 *) repalloc(buffer->run_bytes, capacity * sizeof(int64));
+			buffer->run_level = (uint32 *) repalloc(buffer->run_level, capacity * sizeof(uint32));
+		}
+		buffer->runs_capacity = capacity;
+	}
+
+	uint32 run = buffer->nruns++;
+
+	buffer->runs[run] = tuplestore_begin_heap(false, false, 0);
+	buffer->run_rows[run] = 0;
+	buffer->run_bytes[run] = 0;
+	buffer->run_level[run] = level;
+	MemoryContextSwitchTo(old);
+	return run;
+}
+
+/* Append the row in a slot to a run. */
+static void
+run_put(RowBuffer *buffer, uint32 run, TupleTableSlot *slot, Size bytes)
+{
+	MemoryContext old = MemoryContextSwitchTo(buffer->runs_cxt);
+
+	tuplestore_puttupleslot(buffer->runs[run], slot);
+	MemoryContextSwitchTo(old);
+	buffer->run_rows[run]++;
+	buffer->run_bytes[run] += bytes;
+	buffer->live_run_bytes += bytes;
+	buffer->peak_disk_kb = Max(buffer->peak_disk_kb, (buffer->live_run_bytes + 1023) / 1024);
+}
+
+/*
+ * Merge runs [first, first + count) into one run at the end, drawing each
+ * row's run by its share of the rows left: uniformly shuffled runs make a
+ * uniformly shuffled whole.
+ */
+static void
+merge_runs(RowBuffer *buffer, uint32 first, uint32 count, Rng &rng)
+{
+	uint32 level = 0;
+
+	for (uint32 i = first; i < first + count; i++)
+		level = Max(level, buffer->run_level[i] + 1);
+
+	uint32 merged = new_run(buffer, level);
+	uint64 *tree = (uint64 *) MemoryContextAlloc(buffer->runs_cxt, (count + 1) * sizeof(uint64));
+	RunPicker picker(tree, count);
+
+	for (uint32 i = 0; i < count; i++)
+		picker.set_rows(i, buffer->run_rows[first + i]);
+	for (int64 pick; (pick = picker.pick(rng)) >= 0;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!tuplestore_gettupleslot(buffer->runs[first + pick], true, false, buffer->run_slot))
+			elog(ERROR, "unorder_rows: a run ended early");
+		run_put(buffer, merged, buffer->run_slot, 0);
+	}
+	ExecClearTuple(buffer->run_slot);
+	pfree(tree);
+
+	/* the merged run takes the place of the first; the others go */
+	int64 bytes = 0;
+
+	for (uint32 i = first; i < first + count; i++)
+		bytes += buffer->run_bytes[i];
+	/* for a moment, the rows were on disk twice */
+	buffer->peak_disk_kb = Max(buffer->peak_disk_kb, (buffer->live_run_bytes + bytes + 1023) / 1024);
+	for (uint32 i = first; i < first + count; i++)
+		tuplestore_end(buffer->runs[i]);
+	buffer->run_bytes[merged] = bytes;
+	buffer->runs[first] = buffer->runs[merged];
+	buffer->run_rows[first] = buffer->run_rows[merged];
+	buffer->run_bytes[first] = buffer->run_bytes[merged];
+	buffer->run_level[first] = buffer->run_level[merged];
+	uint32 tail = buffer->nruns - 1 - (first + count);
+
+	memmove(&buffer->runs[first + 1], &buffer->runs[first + count], tail * sizeof(Tuplestorestate *));
+	memmove(&buffer->run_rows[first + 1], &buffer->run_rows[first + count], tail * sizeof(uint64));
+	memmove(&buffer->run_bytes[first + 1], &buffer->run_bytes[first + count], tail * sizeof(int64));
+	memmove(&buffer->run_level[first + 1], &buffer->run_level[first + count], tail * sizeof(uint32));
+	buffer->nruns = first + 1 + tail;
+}
+
+/*
+ * Keep at most merge_fanin runs open: merge the newest runs of one level
+ * when there are fanin of them (each row is rewritten once per level).
+ */
+static void
+limit_open_runs(RowBuffer *buffer, Rng &rng)
+{
+	while (buffer->nruns >= buffer->merge_fanin)
+	{
+		uint32 last = buffer->nruns - 1;
+		uint32 first = last;
+
+		while (first > 0 && buffer->run_level[first - 1] == buffer->run_level[last])
+			first--;
+		if (last - first + 1 < buffer->merge_fanin)
+			first = buffer->nruns - buffer->merge_fanin; /* mixed levels: merge the newest */
+		merge_runs(buffer, first, buffer->nruns - first, rng);
+	}
+}
+
+/* Shuffle the rows in memory (all but skip_row, if any) into a new run. */
+static void
+flush_chunk(RowBuffer *buffer, Rng &rng, int64 skip_row)
+{
+	uint32 n = buffer->nrows;
+	MinimalTuple *rows = buffer->rows;
+
+	if (skip_row >= 0)
+	{
+		rows[skip_row] = rows[n - 1];
+		n--;
+	}
+	if (n > 0)
+	{
+		for (uint32 i = n - 1; i > 0; i--)
+		{
+			uint32 j = (uint32) rng.below(i + 1);
+			MinimalTuple tmp = rows[i];
+
+			rows[i] = rows[j];
+			rows[j] = tmp;
+		}
+
+		uint32 run = new_run(buffer, 0);
+
+		for (uint32 i = 0; i < n; i++)
+		{
+			ExecStoreMinimalTuple(rows[i], buffer->probe_slot, false);
+			run_put(buffer, run, buffer->probe_slot, rows[i]->t_len);
+		}
+		ExecClearTuple(buffer->probe_slot);
+	}
+	buffer->peak_memory = Max(buffer->peak_memory, MemoryContextMemAllocated(buffer->rows_cxt, true) +
+													   MemoryContextMemAllocated(buffer->runs_cxt, true));
+	MemoryContextReset(buffer->rows_cxt);
+	buffer->rows = NULL;
+	buffer->nrows = buffer->capacity = 0;
+	limit_open_runs(buffer, rng);
+}
+
+/*
+ * The batch outgrew memory: pick the lead among the rows held (as the
+ * streaming rule would have), write the others out as the first run.
+ */
+static void
+start_runs(RowBuffer *buffer, Rng &rng)
+{
+	if (buffer->run_slot == NULL)
+		buffer->run_slot = MakeSingleTupleTableSlot(buffer->desc, &TTSOpsMinimalTuple);
+	buffer->in_runs = true;
+	buffer->spilled_to_disk = true;
+
+	/* row 0 must outlive the memory it was stored in */
+	ExecStoreMinimalTuple(buffer->rows[0], buffer->first_slot, false);
+	ExecMaterializeSlot(buffer->first_slot);
+
+	int64 lead = -1;
+
+	for (uint32 i = 1; i < buffer->nrows; i++)
+	{
+		ExecStoreMinimalTuple(buffer->rows[i], buffer->probe_slot, false);
+		if (buffer->lead.offer(!slots_identical(buffer->probe_slot, buffer->first_slot), rng))
+			lead = i;
+	}
+	if (lead >= 0)
+	{
+		ExecStoreMinimalTuple(buffer->rows[lead], buffer->probe_slot, false);
+		ExecCopySlot(buffer->lead_slot, buffer->probe_slot);
+		buffer->has_lead_row = true;
+	}
+	flush_chunk(buffer, rng, lead);
+}
+
+/* Copy a row into the in-memory chunk. */
+static void
+chunk_append(RowBuffer *buffer, TupleTableSlot *slot)
+{
+	MemoryContext old = MemoryContextSwitchTo(buffer->rows_cxt);
+
+	if (buffer->nrows == buffer->capacity)
+	{
+		uint32 capacity = buffer->capacity == 0 ? 64 : buffer->capacity * 2;
+		Size bytes = (Size) capacity * sizeof(MinimalTuple);
+
+		buffer->rows = buffer->rows == NULL ? (MinimalTuple *) MemoryContextAllocHuge(buffer->rows_cxt, bytes)
+											: (MinimalTuple *) repalloc_huge(buffer->rows, bytes);
+		buffer->capacity = capacity;
+	}
+	buffer->rows[buffer->nrows++] = ExecCopySlotMinimalTuple(slot);
+	MemoryContextSwitchTo(old);
+}
+
+/* One row of a batch that spilled into runs: the new lead, or the chunk. */
+static void
+runs_route(RowBuffer *buffer, TupleTableSlot *slot, Rng &rng)
+{
+	if (buffer->lead.offer(!slots_identical(slot, buffer->first_slot), rng))
+	{
+		if (buffer->has_lead_row)
+			chunk_append(buffer, buffer->lead_slot);
+		ExecCopySlot(buffer->lead_slot, slot);
+		buffer->has_lead_row = true;
+	}
+	else
+		chunk_append(buffer, slot);
+	if (MemoryContextMemAllocated(buffer->rows_cxt, true) > buffer->chunk_limit)
+		flush_chunk(buffer, rng, -1);
+}
+
+/* All rows are in: the last chunk becomes a run, few enough runs to read at once. */
+static void
+finish_runs(RowBuffer *buffer, Rng &rng)
+{
+	if (buffer->nrows > 0)
+		flush_chunk(buffer, rng, -1);
+	while (buffer->nruns > buffer->merge_fanin)
+		merge_runs(buffer, buffer->nruns - buffer->merge_fanin, buffer->merge_fanin, rng);
+
+	MemoryContext old = MemoryContextSwitchTo(buffer->runs_cxt);
+
+	buffer->picker_tree = (uint64 *) palloc((buffer->nruns + 1) * sizeof(uint64));
+	buffer->picker = new (palloc(sizeof(RunPicker))) RunPicker(buffer->picker_tree, buffer->nruns);
+	MemoryContextSwitchTo(old);
+	for (uint32 i = 0; i < buffer->nruns; i++)
+		buffer->picker->set_rows(i, buffer->run_rows[i]);
+	new (&buffer->emit_rng) Rng(rng.next());
+	buffer->lead_emitted = !buffer->has_lead_row;
+}
+
+/* The next row of a batch in runs: the lead, then the runs interleaved. */
+static bool
+runs_next(RowBuffer *buffer, TupleTableSlot *out)
+{
+	if (!buffer->lead_emitted)
+	{
+		buffer->lead_emitted = true;
+		copy_slot_to_virtual(buffer->lead_slot, out);
+		return true;
+	}
+
+	int64 run = buffer->picker->pick(buffer->emit_rng);
+
+	if (run < 0)
+		return false;
+	if (!tuplestore_gettupleslot(buffer->runs[run], true, false, buffer->run_slot))
+		elog(ERROR, "unorder_rows: a run ended early");
+	copy_slot_to_virtual(buffer->run_slot, out);
+	return true;
+}
+
 void
 row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, const ItemPointerData *tid, Rng &rng)
 {
 	uint64 index = buffer->input_count++;
 
+	if (buffer->in_runs)
+	{
+		runs_route(buffer, slot, rng);
+		return;
+	}
 	if (buffer->sort != NULL)
 	{
 		spill_route(buffer, slot, tid, index, rng);
@@ -234,7 +550,12 @@ row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, const ItemPointerData *t
 	MemoryContextSwitchTo(old);
 
 	if (MemoryContextMemAllocated(buffer->rows_cxt, true) > buffer->memory_limit && buffer->nrows > 1)
-		spill(buffer, rng);
+	{
+		if (buffer->use_runs)
+			start_runs(buffer, rng);
+		else
+			spill(buffer, rng);
+	}
 }
 
 void
@@ -242,6 +563,11 @@ row_buffer_finish(RowBuffer *buffer, Rng &rng)
 {
 	buffer->finished = true;
 	buffer->emit_pos = 0;
+	if (buffer->in_runs)
+	{
+		finish_runs(buffer, rng);
+		return;
+	}
 	if (buffer->sort != NULL)
 	{
 		TuplesortInstrumentation stats;
@@ -279,6 +605,8 @@ bool
 row_buffer_next(RowBuffer *buffer, TupleTableSlot *out)
 {
 	Assert(buffer->finished);
+	if (buffer->in_runs)
+		return runs_next(buffer, out);
 	if (buffer->sort != NULL)
 	{
 		if (!buffer->lead_emitted)
@@ -341,6 +669,23 @@ row_buffer_reset(RowBuffer *buffer)
 	{
 		tuplesort_end(buffer->sort);
 		buffer->sort = NULL;
+	}
+	if (buffer->nruns > 0 || buffer->in_runs)
+	{
+		if (buffer->run_slot != NULL)
+			ExecClearTuple(buffer->run_slot);
+		for (uint32 i = 0; i < buffer->nruns; i++)
+			tuplestore_end(buffer->runs[i]);
+		MemoryContextReset(buffer->runs_cxt);
+		buffer->runs = NULL;
+		buffer->run_rows = NULL;
+		buffer->run_bytes = NULL;
+		buffer->run_level = NULL;
+		buffer->picker_tree = NULL;
+		buffer->picker = NULL;
+		buffer->nruns = buffer->runs_capacity = 0;
+		buffer->live_run_bytes = 0;
+		buffer->in_runs = false;
 	}
 	ExecClearTuple(buffer->first_slot);
 	ExecClearTuple(buffer->probe_slot);

@@ -55,6 +55,7 @@ extern "C"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplesort.h"
+#include "utils/tuplestore.h"
 }
 
 #include "pg/compat.hpp"
