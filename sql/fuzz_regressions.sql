@@ -64,6 +64,28 @@ SELECT * FROM fz_merge_into_partitions();
 ROLLBACK;
 RESET unorder_rows;
 
-DROP TABLE fz_parted, fz_parent, fz_child;
+-- An InitPlan of a subquery whose perturbation node was dropped after
+-- planning moved to a parallel-safe node: parallel workers, which are not
+-- sent parallel-unsafe subplans, then failed with 'subplan "InitPlan 1" was
+-- not initialized'.
+CREATE TABLE fz_big (id int, v int);
+INSERT INTO fz_big SELECT g, g % 10 FROM generate_series(1, 1000) g;
+CREATE TABLE fz_small (v int) WITH (parallel_workers = 0);
+INSERT INTO fz_small VALUES (1), (2);
+ANALYZE fz_big, fz_small;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET unorder_rows = on;
+SELECT count(*) FROM fz_big
+WHERE EXISTS (SELECT 1 FROM fz_small s WHERE s.v < (SELECT max(v) FROM fz_big));
+RESET unorder_rows;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+
+DROP TABLE fz_parted, fz_parent, fz_child, fz_big, fz_small;
 DROP FUNCTION fz_explain_matches(text, text);
 DROP FUNCTION fz_merge_into_partitions();
