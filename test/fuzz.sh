@@ -43,7 +43,9 @@ if ! command -v sqlsmith >/dev/null; then
 fi
 
 if [ -z "${FUZZ_NO_INSTALL:-}" ]; then
-  make -s PG_CONFIG="$PG_CONFIG" >/dev/null
+  # clean first: objects built against another PostgreSQL would be installed as they are
+  make -s PG_CONFIG="$PG_CONFIG" clean >/dev/null
+  make -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG" >/dev/null
   make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 fi
 
