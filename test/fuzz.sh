@@ -121,8 +121,9 @@ for round in $(seq 1 "$rounds"); do
   if [ "$rc" != 0 ] && [ "$rc" != 124 ]; then
     echo "   sqlsmith exited with $rc:"; tail -5 "$work/sqlsmith_$round.err" | sed 's/^/   /'
   fi
-  # sqlsmith prints one progress character per query: . ok, e error, t timeout, s syntax, c connection lost
-  grep -E '^[.etsc]+$' "$work/sqlsmith_$round.err" | tr -d '\n' >"$work/progress_$round" || true
+  # sqlsmith prints one progress character per query: . ok, e error, t timeout, s or S syntax, c or C
+  # connection lost
+  grep -E '^[.etscSC]+$' "$work/sqlsmith_$round.err" | tr -d '\n' >"$work/progress_$round" || true
   server_alive || { echo "fuzz: server not responding after round $round" >&2; break; }
 done
 
