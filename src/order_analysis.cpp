@@ -531,6 +531,15 @@ splice_out(CustomScan *cscan)
 		child_tle->resorigtbl = tle->resorigtbl;
 		child_tle->resorigcol = tle->resorigcol;
 	}
+	/*
+	 * InitPlans make the node that carries them parallel-unsafe: workers are
+	 * not sent parallel-unsafe subplans, so one that initializes the child
+	 * would fail ("subplan ... was not initialized").  The planner marked the
+	 * level's top path, our node, as such (SS_charge_for_initplans), not the
+	 * child.
+	 */
+	if (cscan->scan.plan.initPlan != NIL)
+		child->parallel_safe = false;
 	child->initPlan = list_concat(child->initPlan, cscan->scan.plan.initPlan);
 	return child;
 }

@@ -191,6 +191,76 @@ below_function_projection(Path **slot)
 }
 
 /*
+ * UPDATE, DELETE and MERGE on a partitioned or inherited table carry their
+ * row identity columns (ctid, tableoid, wholerow) as ROWID_VAR Vars, which
+ * set_plan_references resolves leaf by leaf.  It fixes a CustomScan's
+ * custom_scan_tlist as a scan-level list, where such Vars are not allowed
+ * (an assertion failure in assert-enabled builds).  So a node over a DML
+ * source names each by the target table's own column instead, as PostgreSQL
+ * does when the target is a plain table: same type and typmod, and what
+ * EXPLAIN VERBOSE prints.  Its own target list and the projection above it
+ * (the only node between it and the ModifyTable) use the same names, so that
+ * setrefs matches each to the column below.  Only whole target entries need
+ * this: PostgreSQL adds these Vars to the target list as they are.
+ * (PostgreSQL 13 has no ROWID_VAR.)
+ */
+static Expr *
+name_row_identity_column(PlannerInfo *root, Expr *expr)
+{
+#ifdef ROWID_VAR
+	Var *var = (Var *) expr;
+
+	if (IsA(var, Var) && var->varno == ROWID_VAR)
+	{
+		RowIdentityVarInfo *ridinfo = (RowIdentityVarInfo *) list_nth(root->row_identity_vars, var->varattno - 1);
+		Var *named = (Var *) copyObject(ridinfo->rowidvar);
+
+		named->varno = root->parse->resultRelation;
+		named->varnosyn = named->varno;
+		named->varattnosyn = named->varattno;
+		return (Expr *) named;
+	}
+#else
+	(void) root;
+#endif
+	return expr;
+}
+
+/* A target list with the row identity columns named (the entries are copies where changed). */
+static List *
+name_row_identity_columns(PlannerInfo *root, List *tlist)
+{
+	List *result = NIL;
+	ListCell *lc;
+
+	foreach (lc, tlist)
+	{
+		TargetEntry *tle = (TargetEntry *) lfirst(lc);
+		Expr *named = name_row_identity_column(root, tle->expr);
+
+		if (named != tle->expr)
+		{
+			tle = flatCopyTargetEntry(tle);
+			tle->expr = named;
+		}
+		result = lappend(result, tle);
+	}
+	return result;
+}
+
+/* The same for a path's target (a copy: targets are shared between paths). */
+static void
+name_row_identity_columns_of_path(PlannerInfo *root, Path *path)
+{
+	PathTarget *target = copy_pathtarget(path->pathtarget);
+	ListCell *lc;
+
+	foreach (lc, target->exprs)
+		lfirst(lc) = name_row_identity_column(root, (Expr *) lfirst(lc));
+	path->pathtarget = target;
+}
+
+/*
  * UPPERREL_FINAL: each final path is [ModifyTable] or [Limit] [LockRows] base.
  * Insert where the level's open order becomes visible.
  */
@@ -207,13 +277,23 @@ wrap_final_path(PlannerInfo *root, RelOptInfo *final_rel, Path **top)
 									  [&](Path **slot)
 									  {
 										  Path **source = below_function_projection(slot);
+										  ProjectionPath *projection = NULL;
 
 										  /* below the projection that evaluates defaults, so serials follow
 										   * the new order */
 										  if (IsA(*source, ProjectionPath))
-											  source = &((ProjectionPath *) *source)->subpath;
+										  {
+											  projection = (ProjectionPath *) *source;
+											  source = &projection->subpath;
+										  }
 										  wrap_in_place(root, final_rel, source, KIND_DML,
 														free_scope(root, *source), (*source)->pathkeys);
+										  if (is_wrapper_path(*source))
+										  {
+											  name_row_identity_columns_of_path(root, *source);
+											  if (projection != NULL)
+												  name_row_identity_columns_of_path(root, &projection->path);
+										  }
 									  });
 		return;
 	}
@@ -450,7 +530,8 @@ plan_unorder_rows_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path
 	cscan->flags = best_path->flags;
 	cscan->custom_plans = custom_plans;
 	cscan->custom_exprs = NIL;
-	cscan->custom_scan_tlist = (List *) copyObject(child->targetlist);
+	/* the child's columns; row identity columns by name, as in the path's target above */
+	cscan->custom_scan_tlist = name_row_identity_columns(root, (List *) copyObject(child->targetlist));
 	cscan->methods = &unorder_rows_scan_methods;
 
 	/*
