@@ -60,6 +60,11 @@ SELECT same_plan('SELECT count(*) FROM (SELECT DISTINCT k, t, k FROM rf) s') AS 
 SELECT same_plan('SELECT * FROM rf, (SELECT unnest(ARRAY[1, 2]) FROM rf WHERE false OFFSET 0) ss') AS empty_subquery;
 SELECT same_plan('UPDATE rf SET t = t || ''!'' WHERE id < 5') AS update_source;
 SELECT same_plan('INSERT INTO rf VALUES (0, 0, ''v'')') AS insert_values;
+-- EXPLAIN names the node's columns after its child's: a set operation's
+-- output columns have no table ("bogus varno: 0" in its Tie Keys)
+SET enable_hashagg = off;
+SELECT same_plan('SELECT * FROM rf UNION SELECT * FROM rf ORDER BY 1, 3') AS union_ties;
+RESET enable_hashagg;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;

@@ -933,6 +933,41 @@ keep_cursor_scrollable(PlannedStmt *stmt, int cursor_options)
 		add_top_material(stmt);
 }
 
+/* ---- what EXPLAIN prints ---- */
+
+/*
+ * EXPLAIN names a node's columns (Output, Tie Keys) from custom_scan_tlist,
+ * a copy of the child's target list made before setrefs, as if its Vars were
+ * table columns.  Some are not: a set operation's output columns (varno 0)
+ * end up naming whatever table the range table offset points at, or fail
+ * ("bogus varno").  Once setrefs is done, point each column at the child's
+ * output instead (OUTER_VAR, with the child as lefttree, where ruleutils
+ * looks for it), as for any node that reads a child: EXPLAIN then prints the
+ * child's expressions.  The executor uses custom_scan_tlist only for the
+ * scan tuple's types, which stay the same, and ignores lefttree.
+ */
+static void
+name_columns_after_child(Plan *plan)
+{
+	if (plan == NULL)
+		return;
+	for_each_child_slot(plan, [&](Plan **child) { name_columns_after_child(*child); });
+	if (!is_unorder_rows_scan(plan))
+		return;
+
+	CustomScan *cscan = (CustomScan *) plan;
+	ListCell *lc;
+
+	foreach (lc, cscan->custom_scan_tlist)
+	{
+		TargetEntry *tle = (TargetEntry *) lfirst(lc);
+
+		tle->expr = (Expr *) makeVar(OUTER_VAR, tle->resno, exprType((Node *) tle->expr),
+									 exprTypmod((Node *) tle->expr), exprCollation((Node *) tle->expr), 0);
+	}
+	cscan->scan.plan.lefttree = (Plan *) linitial(cscan->custom_plans);
+}
+
 void
 finalize_perturbation_nodes(PlannedStmt *stmt, int cursor_options)
 {
@@ -957,4 +992,9 @@ finalize_perturbation_nodes(PlannedStmt *stmt, int cursor_options)
 	stmt->planTree = settle_tree(&ctx, stmt->planTree, NULL);
 	if (ctx.is_cursor)
 		keep_cursor_scrollable(stmt, cursor_options);
+
+	/* last: the walks above (for_each_child_slot) must not see the child twice */
+	foreach (lc, stmt->subplans)
+		name_columns_after_child((Plan *) lfirst(lc));
+	name_columns_after_child(stmt->planTree);
 }

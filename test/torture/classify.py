@@ -366,7 +366,8 @@ def main():
                 for c, text, r, s, entry in found:
                     if c != "failed":
                         continue
-                    d.write(f"\n# ---- unexplained block after: {text.splitlines()[-1] if text else '(start)'}\n")
+                    d.write("\n# ---- unexplained block of:\n")
+                    d.writelines(f"#   {x}\n" for x in (text.splitlines() or ["(start of the file)"]))
                     if entry is not None:
                         d.write(f"# (allow-list entry at line {entry['line']} matches the statement,"
                                 " but the shape differs: line count, row counts or errors)\n")
