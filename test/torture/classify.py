@@ -101,59 +101,67 @@ def indent(line):
 
 
 HEADER = re.compile(r"^(InitPlan|SubPlan|CTE) ")
+MATERIAL = re.compile(r"^(->\s+)?Materialize(\s|$)")
+
+
+def remove_node(lines, at, text):
+    """Remove the plan node whose line is lines[at] (its name starts at column text) with its
+    property lines, moving its only child (with the child's subtree) up into its place; its
+    InitPlan/CTE blocks go where PostgreSQL would show them for the child: after the child's
+    own properties and InitPlans, before its children. Returns False if it has no child."""
+    line = lines[at]
+    arrow = line.rfind("->", 0, text)
+    own = text + 2  # column of the node's properties and of its child's arrow
+    end = at + 1
+    subplans = []  # the node's InitPlan/CTE blocks, kept
+    while end < len(lines) and indent(lines[end]) >= own and not (
+            indent(lines[end]) == own and lines[end].lstrip().startswith("->")):
+        if indent(lines[end]) == own and HEADER.match(lines[end].lstrip()):
+            subplans.append(lines[end])
+        elif subplans and indent(lines[end]) > own:
+            subplans.append(lines[end])
+        end += 1
+    if not (end < len(lines) and indent(lines[end]) == own and lines[end].lstrip().startswith("->")):
+        return False
+    child = [lines[end]]
+    end += 1
+    while end < len(lines) and indent(lines[end]) > own:
+        child.append(lines[end])
+        end += 1
+    moved = []
+    for k, c in enumerate(child):
+        if k == 0 and arrow < 0:
+            # the node was the root: its child becomes the root, without an arrow
+            moved.append(line[:text] + c.lstrip()[2:].lstrip())
+        else:
+            moved.append(c[6:] if c[:6].strip() == "" else c.lstrip())
+    ins = 1
+    while ins < len(moved) and not (indent(moved[ins]) == own and (
+            moved[ins].lstrip().startswith("->") or moved[ins].lstrip().startswith("SubPlan "))):
+        ins += 1
+    moved[ins:ins] = subplans
+    lines[at:end] = moved
+    return True
 
 
 def strip_nodes(lines):
-    """Remove each UnorderRows node of a text-format plan with its property lines, moving its
-    only child (and that child's subtree) up into its place. The node's InitPlans/CTEs (which
-    PostgreSQL attaches to the topmost node) go where they would have been shown for the child:
-    after the child's own properties and InitPlans, before its children. Returns the lines and
-    how many nodes were removed."""
+    """Remove the UnorderRows nodes of a text-format plan (remove_node), and the Materialize that
+    PostgreSQL puts right above one for a cursor that may fetch backward (the node cannot).
+    Returns the lines and how many nodes were removed."""
     lines = list(lines)
     removed = 0
     while True:
         at = next((n for n, line in enumerate(lines) if NODE in line), None)
         if at is None:
             return lines, removed
-        line = lines[at]
-        text = line.index("Custom Scan")
-        arrow = line.rfind("->", 0, text)
-        own = text + 2  # column of the node's properties and of its child's arrow
-        end = at + 1
-        subplans = []  # the node's InitPlan/CTE blocks, kept
-        while end < len(lines) and indent(lines[end]) >= own and not (
-                indent(lines[end]) == own and lines[end].lstrip().startswith("->")):
-            if indent(lines[end]) == own and HEADER.match(lines[end].lstrip()):
-                subplans.append(lines[end])
-            elif subplans and indent(lines[end]) > own:
-                subplans.append(lines[end])
-            end += 1
-        child = []
-        if end < len(lines) and indent(lines[end]) == own and lines[end].lstrip().startswith("->"):
-            child.append(lines[end])
-            end += 1
-            while end < len(lines) and indent(lines[end]) > own:
-                child.append(lines[end])
-                end += 1
-        if not child:
-            # no child found (unexpected shape): drop only the node line
-            lines[at:at + 1] = []
+        text = lines[at].index("Custom Scan")
+        above = lines[at - 1] if at > 0 else ""
+        if MATERIAL.match(above.lstrip()) and text == above.index("Materialize") + 6:
+            remove_node(lines, at - 1, above.index("Materialize"))
             removed += 1
             continue
-        moved = []
-        for k, c in enumerate(child):
-            if k == 0 and arrow < 0:
-                # the node was the root: its child becomes the root, without an arrow
-                moved.append(line[:text] + c.lstrip()[2:].lstrip())
-            else:
-                moved.append(c[6:] if c[:6].strip() == "" else c.lstrip())
-        # insertion point of the node's subplans: after the child's properties and InitPlans
-        ins = 1
-        while ins < len(moved) and not (indent(moved[ins]) == own and (
-                moved[ins].lstrip().startswith("->") or moved[ins].lstrip().startswith("SubPlan "))):
-            ins += 1
-        moved[ins:ins] = subplans
-        lines[at:end] = moved
+        if not remove_node(lines, at, text):
+            del lines[at]  # no child found (unexpected shape): drop only the node line
         removed += 1
 
 
