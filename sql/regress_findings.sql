@@ -87,6 +87,18 @@ SELECT * FROM perturbed('UPDATE rf_parent SET id = id RETURNING id');
 UPDATE rf_parent SET id = id + 100;
 SELECT count(*), min(id), max(id) FROM rf_parent;
 
+-- UPDATE of a view through an INSTEAD OF trigger: the view's whole-row Var
+-- comes twice, as the view's row type and as record; each column of the node
+-- keeps its own type ("attribute 2 of type record has wrong type" up to 14).
+CREATE TABLE rf_base (a int PRIMARY KEY, b text);
+INSERT INTO rf_base SELECT g, 'row ' || g FROM generate_series(1, 5) g;
+CREATE VIEW rf_view1 AS SELECT * FROM rf_base WHERE a > 0 OFFSET 0;
+CREATE VIEW rf_view2 AS SELECT * FROM rf_view1 WHERE a < 10;
+CREATE FUNCTION rf_view1_upd() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN UPDATE rf_base SET b = NEW.b WHERE a = OLD.a; RETURN NEW; END $$;
+CREATE TRIGGER rf_view1_upd INSTEAD OF UPDATE ON rf_view1 FOR EACH ROW EXECUTE FUNCTION rf_view1_upd();
+UPDATE rf_view2 SET b = 'three' WHERE a = 3 RETURNING *;
+
 -- Cursors fetch backward where PostgreSQL lets them (§5.5).  SCROLL over a
 -- plain scan: the scan stays on top, so WHERE CURRENT OF still finds it.
 BEGIN;

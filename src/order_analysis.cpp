@@ -505,11 +505,26 @@ stacked_node_below(Plan *plan, bool *through_limit)
  * tuple (custom_scan_tlist) by equal() instead: a column equal to an earlier
  * one points at the earlier one, and a constant stays a constant.  Both are
  * wrong where the child gives equal expressions different values, as
- * grouping sets do when they null a column for some groups
+ * grouping sets do when they null a column for some groups, or where two
+ * columns differ only by type (same_column_other_type)
  * ("g AS a, g AS b ... GROUP BY a, ROLLUP(b)"; "SELECT 1 AS x ... GROUPING
  * SETS (1, 2)").  NULL constants stay: INSERT requires them at dropped
  * columns, and they are right anyway.
  */
+/*
+ * setrefs matches Vars by varno and varattno only: two Vars of one column
+ * with different types (a view's whole-row Var as its row type and as
+ * record, both in an UPDATE's target list) point at the same scan column,
+ * and the executor then rejects one of them ("attribute 1 of type record has
+ * wrong type").
+ */
+static bool
+same_column_other_type(Expr *matched, Expr *own, Var *var)
+{
+	return IsA(matched, Var) && IsA(own, Var) && ((Var *) matched)->varno == ((Var *) own)->varno &&
+		   ((Var *) matched)->varattno == ((Var *) own)->varattno && ((Var *) own)->vartype == var->vartype;
+}
+
 static void
 point_columns_at_own_position(CustomScan *cscan)
 {
@@ -533,7 +548,7 @@ point_columns_at_own_position(CustomScan *cscan)
 			Var *var = (Var *) tle->expr;
 			Expr *matched = ((TargetEntry *) list_nth(scan_tlist, var->varattno - 1))->expr;
 
-			if (var->varattno != position && equal(matched, own))
+			if (var->varattno != position && (equal(matched, own) || same_column_other_type(matched, own, var)))
 			{
 				var = (Var *) copyObject(var);
 				var->varattno = position;

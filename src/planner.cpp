@@ -296,6 +296,27 @@ wrap_dml_source(PlannerInfo *root, RelOptInfo *rel, Path **source)
 }
 
 /*
+ * Whether each Var (and PlaceHolderVar) a projection reads is a column its
+ * input outputs as such.  Not always above an outer join (PostgreSQL 16+):
+ * the projection may read a Var as nulled by the join (varnullingrels) where
+ * the join's target list has it unnulled; setrefs matches the two only when
+ * the projection is folded into the join itself, so no node may come between
+ * ("wrong varnullingrels").
+ */
+static bool
+projection_reads_input_columns(ProjectionPath *projection)
+{
+	List *vars = pull_var_clause((Node *) projection->path.pathtarget->exprs,
+								 PVC_RECURSE_AGGREGATES | PVC_RECURSE_WINDOWFUNCS | PVC_INCLUDE_PLACEHOLDERS);
+	ListCell *lc;
+
+	foreach (lc, vars)
+		if (!list_member(projection->subpath->pathtarget->exprs, lfirst(lc)))
+			return false;
+	return true;
+}
+
+/*
  * UPPERREL_FINAL: each final path is [ModifyTable] or [Limit] [LockRows] base.
  * Insert where the level's open order becomes visible.
  */
@@ -314,8 +335,9 @@ wrap_final_path(PlannerInfo *root, RelOptInfo *final_rel, Path **top)
 										  Path **source = below_function_projection(slot);
 
 										  /* below the projection that evaluates defaults, so serials follow
-										   * the new order */
-										  if (IsA(*source, ProjectionPath))
+										   * the new order (where the projection allows it) */
+										  if (IsA(*source, ProjectionPath) &&
+											  projection_reads_input_columns((ProjectionPath *) *source))
 											  source = &((ProjectionPath *) *source)->subpath;
 										  wrap_dml_source(root, final_rel, source);
 									  });

@@ -170,8 +170,10 @@ crashed=()
 run_suite() {
   local name=$1 enabled=$2 rc=0
   rm -rf "${srvdir:?}"/* "$out/run"
-  mkdir -p "$out/run"
-  chown "$run_user" "$out/run"
+  # up to PostgreSQL 14, pg_regress writes the tests it generates from input/*.source into
+  # sql/ and expected/, and the tablespace test needs testtablespace/ (made by the Makefile)
+  mkdir -p "$out/run/sql" "$out/run/expected" "$out/run/testtablespace"
+  chown -R "$run_user" "$out/run"
   "$repo/test/pg_instance.sh" start "$srvdir" "$port" \
     shared_preload_libraries=unorder_rows unorder_rows.enabled="$enabled" unorder_rows.seed="$seed"
   server_up=1
