@@ -141,6 +141,7 @@ make_wrapper_path(PlannerInfo *root, RelOptInfo *rel, Path *subpath, Perturbatio
 	cpath->path.rows = subpath->rows;
 	cpath->path.startup_cost = subpath->startup_cost;
 	cpath->path.total_cost = subpath->total_cost;
+	compat_copy_disabled_nodes(&cpath->path, subpath);
 	cpath->path.pathkeys = subpath->pathkeys;
 	/*
 	 * A DML source node sits below the projection that computes the new rows

@@ -100,6 +100,21 @@ compat_custom_path_projection_flag(void)
 #endif
 }
 
+/*
+ * Copy a path's count of disabled nodes (enable_* off; PostgreSQL 18 compares
+ * it before costs) to a path that wraps it.
+ */
+static inline void
+compat_copy_disabled_nodes(Path *to, const Path *from)
+{
+#if PG_VERSION_NUM >= 180000
+	to->disabled_nodes = from->disabled_nodes;
+#else
+	(void) to;
+	(void) from;
+#endif
+}
+
 /* Set up a set-returning function's result tuplestore (InitMaterializedSRF). */
 static inline void
 compat_init_materialized_srf(FunctionCallInfo fcinfo)
