@@ -21,8 +21,9 @@
 #   TORTURE_BASELINE   auto|1|0: also run the suite with the extension loaded but off, as a
 #                      reference for differences that are not the extension's. auto (default)
 #                      does so when the suite's sources are not the server's exact version.
-#   TORTURE_TESTS      space-separated test names: run only these (after test_setup and the
-#                      schedule's setup tests they need), for working on one failure
+#   TORTURE_TESTS      space-separated test names: run only these, after test_setup and
+#                      create_index (PostgreSQL 15+: they make the shared tables), for working
+#                      on one failure
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
