@@ -223,6 +223,12 @@ find_order_sensitive_aggref(Node *node, void *context)
 	return compat_expression_tree_walker(node, find_order_sensitive_aggref, context);
 }
 
+bool
+contains_order_sensitive_aggregate(Node *expr)
+{
+	return find_order_sensitive_aggref(expr, NULL);
+}
+
 /* ---- ARRAY(subquery) ---- */
 
 /* expression_tree_walker callback: records ARRAY sublink subplans. */
@@ -491,6 +497,75 @@ stacked_node_below(Plan *plan, bool *through_limit)
 	return NULL;
 }
 
+/* ---- the node's target list ---- */
+
+/*
+ * A node that passes its child's columns through must output column i from
+ * its scan tuple's column i.  setrefs matched its target list to the scan
+ * tuple (custom_scan_tlist) by equal() instead: a column equal to an earlier
+ * one points at the earlier one, and a constant stays a constant.  Both are
+ * wrong where the child gives equal expressions different values, as
+ * grouping sets do when they null a column for some groups, or where two
+ * columns differ only by type (same_column_other_type)
+ * ("g AS a, g AS b ... GROUP BY a, ROLLUP(b)"; "SELECT 1 AS x ... GROUPING
+ * SETS (1, 2)").  NULL constants stay: INSERT requires them at dropped
+ * columns, and they are right anyway.
+ */
+/*
+ * setrefs matches Vars by varno and varattno only: two Vars of one column
+ * with different types (a view's whole-row Var as its row type and as
+ * record, both in an UPDATE's target list) point at the same scan column,
+ * and the executor then rejects one of them ("attribute 1 of type record has
+ * wrong type").
+ */
+static bool
+same_column_other_type(Expr *matched, Expr *own, Var *var)
+{
+	return IsA(matched, Var) && IsA(own, Var) && ((Var *) matched)->varno == ((Var *) own)->varno &&
+		   ((Var *) matched)->varattno == ((Var *) own)->varattno && ((Var *) own)->vartype == var->vartype;
+}
+
+static void
+point_columns_at_own_position(CustomScan *cscan)
+{
+	Plan *child = (Plan *) linitial(cscan->custom_plans);
+	List *scan_tlist = cscan->custom_scan_tlist;
+	ListCell *lc;
+	int position = 0;
+
+	if (list_length(cscan->scan.plan.targetlist) != list_length(scan_tlist) ||
+		list_length(scan_tlist) != list_length(child->targetlist))
+		return;
+	foreach (lc, cscan->scan.plan.targetlist)
+	{
+		TargetEntry *tle = (TargetEntry *) lfirst(lc);
+		Expr *own = ((TargetEntry *) list_nth(scan_tlist, position))->expr;
+		Expr *childs = ((TargetEntry *) list_nth(child->targetlist, position))->expr;
+
+		position++;
+		if (IsA(tle->expr, Var) && ((Var *) tle->expr)->varno == INDEX_VAR)
+		{
+			Var *var = (Var *) tle->expr;
+			Expr *matched = ((TargetEntry *) list_nth(scan_tlist, var->varattno - 1))->expr;
+
+			if (var->varattno != position &&
+				(equal(matched, own) || same_column_other_type(matched, own, var)))
+			{
+				var = (Var *) copyObject(var);
+				var->varattno = position;
+				tle->expr = (Expr *) var;
+			}
+		}
+		else if (IsA(tle->expr, Const) && !((Const *) tle->expr)->constisnull && !equal(tle->expr, childs))
+		{
+			Const *constant = (Const *) tle->expr;
+
+			tle->expr = (Expr *) makeVar(INDEX_VAR, position, constant->consttype, constant->consttypmod,
+										 constant->constcollid, 0);
+		}
+	}
+}
+
 /* ---- settling one node ---- */
 
 /*
@@ -532,15 +607,24 @@ splice_out(CustomScan *cscan)
 		child_tle->resorigcol = tle->resorigcol;
 	}
 	/*
-	 * InitPlans make the node that carries them parallel-unsafe: workers are
-	 * not sent parallel-unsafe subplans, so one that initializes the child
-	 * would fail ("subplan ... was not initialized").  The planner marked the
-	 * level's top path, our node, as such (SS_charge_for_initplans), not the
-	 * child.
+	 * The node's initPlans (it was the top of its query level) move to the
+	 * child, and with them:
+	 * - the Params they depend on: a rescan marks a node's initPlans for
+	 *   re-evaluation only for changed Params in the node's allParam
+	 *   (SS_finalize_plan counted them in the node's, not in the child's),
+	 *   or a correlated initPlan keeps a stale value;
+	 * - parallel unsafety: workers are not sent parallel-unsafe subplans, so
+	 *   a child that initializes one would fail ("subplan ... was not
+	 *   initialized").  The planner marked the level's top path, our node,
+	 *   as such (SS_charge_for_initplans), not the child.
 	 */
 	if (cscan->scan.plan.initPlan != NIL)
+	{
+		child->initPlan = list_concat(child->initPlan, cscan->scan.plan.initPlan);
+		child->extParam = bms_union(child->extParam, cscan->scan.plan.extParam);
+		child->allParam = bms_union(child->allParam, cscan->scan.plan.allParam);
 		child->parallel_safe = false;
-	child->initPlan = list_concat(child->initPlan, cscan->scan.plan.initPlan);
+	}
 	return child;
 }
 
@@ -562,6 +646,8 @@ settle_node(FinalizeContext *ctx, CustomScan *cscan, Plan *parent)
 	bool top_level = ctx->current_plan_id == 0;
 
 	perturbation_spec_read(cscan, &spec);
+	if (spec.level_flags & NODE_PASSES_THROUGH)
+		point_columns_at_own_position(cscan);
 	if (spec.scope == SCOPE_NONE)
 		return deactivate(cscan, &spec);
 
@@ -706,6 +792,205 @@ settle_tree(FinalizeContext *ctx, Plan *plan, Plan *parent)
 	return plan;
 }
 
+/* ---- cursors that fetch backward ---- */
+
+/*
+ * Whether the plan could scan backward if the perturbation nodes were not
+ * there: each node is briefly marked as able to iff its child is, and
+ * PostgreSQL's own test is asked.
+ */
+static void
+mark_nodes_transparent(Plan *plan, bool on)
+{
+	if (plan == NULL)
+		return;
+	for_each_child_slot(plan, [&](Plan **child) { mark_nodes_transparent(*child, on); });
+	if (is_unorder_rows_scan(plan))
+	{
+		CustomScan *cscan = (CustomScan *) plan;
+
+		if (on && ExecSupportsBackwardScan((Plan *) linitial(cscan->custom_plans)))
+			cscan->flags |= CUSTOMPATH_SUPPORT_BACKWARD_SCAN;
+		else
+			cscan->flags &= ~CUSTOMPATH_SUPPORT_BACKWARD_SCAN;
+	}
+}
+
+static bool
+backward_scan_without_nodes(Plan *plan)
+{
+	mark_nodes_transparent(plan, true);
+	bool result = ExecSupportsBackwardScan(plan);
+
+	mark_nodes_transparent(plan, false);
+	return result;
+}
+
+/* Switch off and splice out the nodes that stand in for a scan towards WHERE CURRENT OF. */
+static void
+remove_row_identity_nodes(Plan **slot)
+{
+	Plan *plan = *slot;
+
+	if (plan == NULL)
+		return;
+	for_each_child_slot(plan, [&](Plan **child) { remove_row_identity_nodes(child); });
+	if (is_unorder_rows_scan(plan))
+	{
+		PerturbationSpec spec;
+
+		perturbation_spec_read((CustomScan *) plan, &spec);
+		if (spec.level_flags & NODE_TRACKS_ROW_IDENTITY)
+		{
+			spec.level_flags &= ~NODE_TRACKS_ROW_IDENTITY;
+			*slot = deactivate((CustomScan *) plan, &spec);
+		}
+	}
+}
+
+static bool
+has_row_identity_node(Plan *plan)
+{
+	bool found = false;
+
+	if (plan == NULL)
+		return false;
+	if (is_unorder_rows_scan(plan))
+	{
+		PerturbationSpec spec;
+
+		perturbation_spec_read((CustomScan *) plan, &spec);
+		found = (spec.level_flags & NODE_TRACKS_ROW_IDENTITY) != 0;
+	}
+	for_each_child_slot(plan, [&](Plan **child) { found = found || has_row_identity_node(*child); });
+	return found;
+}
+
+static int
+max_plan_node_id(Plan *plan)
+{
+	int max_id = plan != NULL ? plan->plan_node_id : -1;
+
+	if (plan != NULL)
+		for_each_child_slot(plan, [&](Plan **child) { max_id = Max(max_id, max_plan_node_id(*child)); });
+	return max_id;
+}
+
+/* A Material on top of the plan (what standard_planner adds for SCROLL cursors), after setrefs. */
+static void
+add_top_material(PlannedStmt *stmt)
+{
+	Plan *child = stmt->planTree;
+	Material *material = makeNode(Material);
+	Plan *plan = &material->plan;
+	ListCell *lc;
+	int max_id = max_plan_node_id(child);
+
+	foreach (lc, stmt->subplans)
+		max_id = Max(max_id, max_plan_node_id((Plan *) lfirst(lc)));
+	/* references to the child's columns, as set_dummy_tlist_references makes them */
+	foreach (lc, child->targetlist)
+	{
+		TargetEntry *tle = flatCopyTargetEntry((TargetEntry *) lfirst(lc));
+
+		if (!IsA(tle->expr, Const))
+			tle->expr =
+				(Expr *) makeVar(OUTER_VAR, tle->resno, exprType((Node *) tle->expr),
+								 exprTypmod((Node *) tle->expr), exprCollation((Node *) tle->expr), 0);
+		plan->targetlist = lappend(plan->targetlist, tle);
+	}
+	plan->lefttree = child;
+	plan->startup_cost = child->startup_cost;
+	plan->total_cost = child->total_cost;
+	plan->plan_rows = child->plan_rows;
+	plan->plan_width = child->plan_width;
+	plan->parallel_aware = false;
+	plan->parallel_safe = child->parallel_safe;
+	plan->plan_node_id = max_id + 1;
+	plan->extParam = bms_copy(child->extParam);
+	plan->allParam = bms_copy(child->allParam);
+	stmt->planTree = plan;
+}
+
+/*
+ * A perturbation node cannot scan backward, so it must not take away what a
+ * cursor could do without it (§5.5):
+ *	- SCROLL: standard_planner put a Material on top of the node.  If the
+ *	  plan could scan backward without the nodes, the Material is there only
+ *	  because of them; WHERE CURRENT OF cannot see through it, so a node
+ *	  standing in for the cursor's scan goes (the cursor keeps the plan it
+ *	  would have had), and the Material goes once it is not needed.
+ *	- neither SCROLL nor NO SCROLL: PostgreSQL lets the cursor fetch backward
+ *	  when the plan can (PerformCursorOpen, SPI_cursor_open).  A Material on
+ *	  top keeps it so, except above a node standing in for a scan, which
+ *	  WHERE CURRENT OF must see (MOVE BACKWARD on such a cursor needs the
+ *	  node itself to scan backward).
+ */
+static void
+keep_cursor_scrollable(PlannedStmt *stmt, int cursor_options)
+{
+	if (cursor_options & CURSOR_OPT_SCROLL)
+	{
+		Plan *top = stmt->planTree;
+
+		if (!IsA(top, Material))
+			return;
+		if (!ExecSupportsBackwardScan(top->lefttree) && backward_scan_without_nodes(top->lefttree))
+			remove_row_identity_nodes(&top->lefttree);
+		if (ExecSupportsBackwardScan(top->lefttree))
+		{
+			Plan *below = top->lefttree;
+
+			/* materialize_finished_plan moved the initPlans up: back, with their Params (see splice_out) */
+			below->initPlan = list_concat(top->initPlan, below->initPlan);
+			below->extParam = bms_union(below->extParam, top->extParam);
+			below->allParam = bms_union(below->allParam, top->allParam);
+			stmt->planTree = below;
+		}
+		return;
+	}
+	if ((cursor_options & CURSOR_OPT_NO_SCROLL) || stmt->rowMarks != NIL)
+		return;
+	if (!ExecSupportsBackwardScan(stmt->planTree) && backward_scan_without_nodes(stmt->planTree) &&
+		!has_row_identity_node(stmt->planTree))
+		add_top_material(stmt);
+}
+
+/* ---- what EXPLAIN prints ---- */
+
+/*
+ * EXPLAIN names a node's columns (Output, Tie Keys) from custom_scan_tlist,
+ * a copy of the child's target list made before setrefs, as if its Vars were
+ * table columns.  Some are not: a set operation's output columns (varno 0)
+ * end up naming whatever table the range table offset points at, or fail
+ * ("bogus varno").  Once setrefs is done, point each column at the child's
+ * output instead (OUTER_VAR, with the child as lefttree, where ruleutils
+ * looks for it), as for any node that reads a child: EXPLAIN then prints the
+ * child's expressions.  The executor uses custom_scan_tlist only for the
+ * scan tuple's types, which stay the same, and ignores lefttree.
+ */
+static void
+name_columns_after_child(Plan *plan)
+{
+	if (plan == NULL)
+		return;
+	for_each_child_slot(plan, [&](Plan **child) { name_columns_after_child(*child); });
+	if (!is_unorder_rows_scan(plan))
+		return;
+
+	CustomScan *cscan = (CustomScan *) plan;
+	ListCell *lc;
+
+	foreach (lc, cscan->custom_scan_tlist)
+	{
+		TargetEntry *tle = (TargetEntry *) lfirst(lc);
+
+		tle->expr = (Expr *) makeVar(OUTER_VAR, tle->resno, exprType((Node *) tle->expr),
+									 exprTypmod((Node *) tle->expr), exprCollation((Node *) tle->expr), 0);
+	}
+	cscan->scan.plan.lefttree = (Plan *) linitial(cscan->custom_plans);
+}
+
 void
 finalize_perturbation_nodes(PlannedStmt *stmt, int cursor_options)
 {
@@ -728,4 +1013,11 @@ finalize_perturbation_nodes(PlannedStmt *stmt, int cursor_options)
 	}
 	ctx.current_plan_id = 0;
 	stmt->planTree = settle_tree(&ctx, stmt->planTree, NULL);
+	if (ctx.is_cursor)
+		keep_cursor_scrollable(stmt, cursor_options);
+
+	/* last: the walks above (for_each_child_slot) must not see the child twice */
+	foreach (lc, stmt->subplans)
+		name_columns_after_child((Plan *) lfirst(lc));
+	name_columns_after_child(stmt->planTree);
 }

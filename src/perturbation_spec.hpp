@@ -37,6 +37,7 @@ enum
 	LEVEL_HAS_ORDER_BY = 1 << 1,       /* the level has its own ORDER BY */
 	LEVEL_READS_ORDERED = 1 << 2,      /* reads a subquery/CTE with ORDER BY (§4.2) */
 	NODE_TRACKS_ROW_IDENTITY = 1 << 3, /* cursor rows: keep each row's TID for WHERE CURRENT OF */
+	NODE_PASSES_THROUGH = 1 << 4,      /* target list is the child's, column by column (no projection) */
 };
 
 #define PERTURBATION_MAX_KEYS 64

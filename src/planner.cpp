@@ -121,7 +121,7 @@ level_flags(PlannerInfo *root)
  */
 static Path *
 make_wrapper_path(PlannerInfo *root, RelOptInfo *rel, Path *subpath, PerturbationKind kind,
-				  PerturbationScope scope, List *keep_pathkeys)
+				  PerturbationScope scope, List *keep_pathkeys, bool keep_parallel_safety)
 {
 	CustomPath *cpath = makeNode(CustomPath);
 
@@ -130,14 +130,25 @@ make_wrapper_path(PlannerInfo *root, RelOptInfo *rel, Path *subpath, Perturbatio
 	cpath->path.pathtarget = subpath->pathtarget;
 	cpath->path.param_info = subpath->param_info;
 	cpath->path.parallel_aware = false;
-	/* never inside a parallel worker: the session seed lives in the leader */
-	cpath->path.parallel_safe = false;
+	/*
+	 * Never inside a parallel worker: the session seed lives in the leader.
+	 * Except for a node that the planner of an outer level would otherwise
+	 * see as parallel-unsafe, and that is removed after planning anyway
+	 * (wrap_final_path): it must not change the outer level's plan.
+	 */
+	cpath->path.parallel_safe = keep_parallel_safety && subpath->parallel_safe;
 	cpath->path.parallel_workers = subpath->parallel_workers;
 	cpath->path.rows = subpath->rows;
 	cpath->path.startup_cost = subpath->startup_cost;
 	cpath->path.total_cost = subpath->total_cost;
+	compat_copy_disabled_nodes(&cpath->path, subpath);
 	cpath->path.pathkeys = subpath->pathkeys;
-	cpath->flags = 0;
+	/*
+	 * A DML source node sits below the projection that computes the new rows
+	 * (defaults, serials): let the planner fold it into the node rather than
+	 * add a Result above, as it does for the scan it replaces.
+	 */
+	cpath->flags = kind == KIND_DML ? compat_custom_path_projection_flag() : 0;
 	cpath->custom_paths = list_make1(subpath);
 	cpath->custom_private = list_make4(makeInteger(kind), makeInteger(scope), makeInteger(level_flags(root)),
 									   scope == SCOPE_WITHIN_RUNS ? keep_pathkeys : NIL);
@@ -145,16 +156,30 @@ make_wrapper_path(PlannerInfo *root, RelOptInfo *rel, Path *subpath, Perturbatio
 	return &cpath->path;
 }
 
-/* Wrap *slot unless it is already wrapped. */
+/*
+ * Whether a path produces no rows by construction (a relation proven empty):
+ * the planner recognizes such paths (is_dummy_rel) to simplify the levels
+ * above, which a node on top would prevent.
+ */
+static bool
+is_dummy_path(Path *path)
+{
+	while (IsA(path, ProjectionPath) || IsA(path, ProjectSetPath))
+		path = IsA(path, ProjectionPath) ? ((ProjectionPath *) path)->subpath
+										 : ((ProjectSetPath *) path)->subpath;
+	return IS_DUMMY_APPEND(path);
+}
+
+/* Wrap *slot unless it is already wrapped, or empty. */
 static void
 wrap_in_place(PlannerInfo *root, RelOptInfo *rel, Path **slot, PerturbationKind kind, PerturbationScope scope,
-			  List *keep_pathkeys)
+			  List *keep_pathkeys, bool keep_parallel_safety = false)
 {
-	if (is_wrapper_path(*slot) || scope == SCOPE_NONE)
+	if (is_wrapper_path(*slot) || scope == SCOPE_NONE || is_dummy_path(*slot))
 		return;
 	if (scope == SCOPE_WITHIN_RUNS && keep_pathkeys == NIL)
 		scope = SCOPE_ALL;
-	*slot = make_wrapper_path(root, rel, *slot, kind, scope, keep_pathkeys);
+	*slot = make_wrapper_path(root, rel, *slot, kind, scope, keep_pathkeys, keep_parallel_safety);
 }
 
 /*
@@ -171,6 +196,22 @@ free_scope(PlannerInfo *root, Path *subpath)
 	if (unorder_rows_perturb_subquery_order || !level_reads_ordered_input(root))
 		return SCOPE_ALL;
 	return subpath->pathkeys != NIL ? SCOPE_WITHIN_RUNS : SCOPE_NONE;
+}
+
+/*
+ * Whether rows reach an order-reliant node (a window function, a sorted
+ * aggregate) in the order of an ordered subquery or CTE of its level
+ * (§4.2): the level reads one and no sort of this level comes in between.
+ * Then they are not perturbed, not even within the node's own keys.
+ */
+static bool
+keeps_subquery_order(PlannerInfo *root, Path *input)
+{
+	if (unorder_rows_perturb_subquery_order || !level_reads_ordered_input(root))
+		return false;
+	while (IsA(input, ProjectionPath))
+		input = ((ProjectionPath *) input)->subpath;
+	return !IsA(input, SortPath) && !IsA(input, IncrementalSortPath);
 }
 
 /*
@@ -191,73 +232,90 @@ below_function_projection(Path **slot)
 }
 
 /*
- * UPDATE, DELETE and MERGE on a partitioned or inherited table carry their
- * row identity columns (ctid, tableoid, wholerow) as ROWID_VAR Vars, which
- * set_plan_references resolves leaf by leaf.  It fixes a CustomScan's
- * custom_scan_tlist as a scan-level list, where such Vars are not allowed
- * (an assertion failure in assert-enabled builds).  So a node over a DML
- * source names each by the target table's own column instead, as PostgreSQL
- * does when the target is a plain table: same type and typmod, and what
- * EXPLAIN VERBOSE prints.  Its own target list and the projection above it
- * (the only node between it and the ModifyTable) use the same names, so that
- * setrefs matches each to the column below.  Only whole target entries need
- * this: PostgreSQL adds these Vars to the target list as they are.
- * (PostgreSQL 13 has no ROWID_VAR.)
+ * The rows a DML statement processes.  The node must not sit where the rows
+ * still carry row identity Vars of an inherited target (see
+ * compat_has_row_identity_vars): above an Append of the target's children,
+ * it permutes each child's rows instead (the children keep their order).
  */
-static Expr *
-name_row_identity_column(PlannerInfo *root, Expr *expr)
+/*
+ * Whether the rows of a join tree may come from tables (or subqueries, CTEs):
+ * not only from VALUES lists and functions, whose order is kept (§4.3, §4.4).
+ */
+static bool
+jointree_reads_tables(Query *parse, Node *node)
 {
-#ifdef ROWID_VAR
-	Var *var = (Var *) expr;
-
-	if (IsA(var, Var) && var->varno == ROWID_VAR)
-	{
-		RowIdentityVarInfo *ridinfo = (RowIdentityVarInfo *) list_nth(root->row_identity_vars, var->varattno - 1);
-		Var *named = (Var *) copyObject(ridinfo->rowidvar);
-
-		named->varno = root->parse->resultRelation;
-		named->varnosyn = named->varno;
-		named->varattnosyn = named->varattno;
-		return (Expr *) named;
-	}
-#else
-	(void) root;
-#endif
-	return expr;
-}
-
-/* A target list with the row identity columns named (the entries are copies where changed). */
-static List *
-name_row_identity_columns(PlannerInfo *root, List *tlist)
-{
-	List *result = NIL;
 	ListCell *lc;
 
-	foreach (lc, tlist)
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblRef))
 	{
-		TargetEntry *tle = (TargetEntry *) lfirst(lc);
-		Expr *named = name_row_identity_column(root, tle->expr);
+		RangeTblEntry *rte = rt_fetch(((RangeTblRef *) node)->rtindex, parse->rtable);
 
-		if (named != tle->expr)
-		{
-			tle = flatCopyTargetEntry(tle);
-			tle->expr = named;
-		}
-		result = lappend(result, tle);
+		return rte->rtekind != RTE_VALUES && rte->rtekind != RTE_FUNCTION && rte->rtekind != RTE_TABLEFUNC &&
+			   rte->rtekind != RTE_RESULT;
 	}
-	return result;
+	if (IsA(node, FromExpr))
+	{
+		foreach (lc, ((FromExpr *) node)->fromlist)
+			if (jointree_reads_tables(parse, (Node *) lfirst(lc)))
+				return true;
+		return false;
+	}
+	if (IsA(node, JoinExpr))
+		return jointree_reads_tables(parse, ((JoinExpr *) node)->larg) ||
+			   jointree_reads_tables(parse, ((JoinExpr *) node)->rarg);
+	return true;
 }
 
-/* The same for a path's target (a copy: targets are shared between paths). */
 static void
-name_row_identity_columns_of_path(PlannerInfo *root, Path *path)
+wrap_dml_source(PlannerInfo *root, RelOptInfo *rel, Path **source)
 {
-	PathTarget *target = copy_pathtarget(path->pathtarget);
+	/*
+	 * INSERT ... VALUES keeps its order (§4.3): decide it here, not after
+	 * planning, or the projection folded into the removed node would need a
+	 * Result of its own.
+	 */
+	if (!(unorder_rows_perturb_values_returning || unorder_rows_perturb_function_rows) &&
+		!jointree_reads_tables(root->parse, (Node *) root->parse->jointree))
+		return;
+	if (!compat_has_row_identity_vars((Node *) (*source)->pathtarget->exprs))
+	{
+		wrap_in_place(root, rel, source, KIND_DML, free_scope(root, *source), (*source)->pathkeys);
+		return;
+	}
+	if (IsA(*source, AppendPath))
+	{
+		ListCell *lc;
+
+		foreach (lc, ((AppendPath *) *source)->subpaths)
+		{
+			Path **child = (Path **) &lfirst(lc);
+
+			wrap_dml_source(root, (*child)->parent, child);
+		}
+	}
+}
+
+/*
+ * Whether each Var (and PlaceHolderVar) a projection reads is a column its
+ * input outputs as such.  Not always above an outer join (PostgreSQL 16+):
+ * the projection may read a Var as nulled by the join (varnullingrels) where
+ * the join's target list has it unnulled; setrefs matches the two only when
+ * the projection is folded into the join itself, so no node may come between
+ * ("wrong varnullingrels").
+ */
+static bool
+projection_reads_input_columns(ProjectionPath *projection)
+{
+	List *vars = pull_var_clause((Node *) projection->path.pathtarget->exprs,
+								 PVC_RECURSE_AGGREGATES | PVC_RECURSE_WINDOWFUNCS | PVC_INCLUDE_PLACEHOLDERS);
 	ListCell *lc;
 
-	foreach (lc, target->exprs)
-		lfirst(lc) = name_row_identity_column(root, (Expr *) lfirst(lc));
-	path->pathtarget = target;
+	foreach (lc, vars)
+		if (!list_member(projection->subpath->pathtarget->exprs, lfirst(lc)))
+			return false;
+	return true;
 }
 
 /*
@@ -277,23 +335,13 @@ wrap_final_path(PlannerInfo *root, RelOptInfo *final_rel, Path **top)
 									  [&](Path **slot)
 									  {
 										  Path **source = below_function_projection(slot);
-										  ProjectionPath *projection = NULL;
 
 										  /* below the projection that evaluates defaults, so serials follow
-										   * the new order */
-										  if (IsA(*source, ProjectionPath))
-										  {
-											  projection = (ProjectionPath *) *source;
-											  source = &projection->subpath;
-										  }
-										  wrap_in_place(root, final_rel, source, KIND_DML,
-														free_scope(root, *source), (*source)->pathkeys);
-										  if (is_wrapper_path(*source))
-										  {
-											  name_row_identity_columns_of_path(root, *source);
-											  if (projection != NULL)
-												  name_row_identity_columns_of_path(root, &projection->path);
-										  }
+										   * the new order (where the projection allows it) */
+										  if (IsA(*source, ProjectionPath) &&
+											  projection_reads_input_columns((ProjectionPath *) *source))
+											  source = &((ProjectionPath *) *source)->subpath;
+										  wrap_dml_source(root, final_rel, source);
 									  });
 		return;
 	}
@@ -354,8 +402,13 @@ wrap_final_path(PlannerInfo *root, RelOptInfo *final_rel, Path **top)
 	 */
 	if (top_level)
 		wrap_in_place(root, final_rel, base, KIND_RESULT, scope, keys);
-	else
-		wrap_in_place(root, final_rel, base, KIND_RESULT, SCOPE_WITHIN_RUNS, (*base)->pathkeys);
+	else if (scope != SCOPE_NONE)
+		wrap_in_place(root, final_rel, base, KIND_RESULT, SCOPE_WITHIN_RUNS, (*base)->pathkeys, true);
+	/*
+	 * else: the level reads an ordered subquery or CTE whose order the
+	 * planner no longer tracks (no pathkeys): keep all of it (§4.2), even
+	 * for ARRAY(subquery), rather than shuffle it whole.
+	 */
 }
 
 /* UPPERREL_GROUP_AGG: input of aggregates (decided per Agg after planning). */
@@ -364,6 +417,15 @@ wrap_aggregate_inputs(PlannerInfo *root, RelOptInfo *grouped_rel)
 {
 	ListCell *lc;
 
+	/*
+	 * Only order-sensitive aggregates need their input perturbed.  Decide it
+	 * here rather than after planning: a node removed later still changed
+	 * the plan of its input (PostgreSQL plans a custom node's child with an
+	 * exact target list, which keeps a SubqueryScan it would have removed).
+	 */
+	if (!contains_order_sensitive_aggregate((Node *) root->parse->targetList) &&
+		!contains_order_sensitive_aggregate(root->parse->havingQual))
+		return;
 	foreach (lc, grouped_rel->pathlist)
 	{
 		Path *path = (Path *) lfirst(lc);
@@ -376,7 +438,9 @@ wrap_aggregate_inputs(PlannerInfo *root, RelOptInfo *grouped_rel)
 		AggPath *agg = (AggPath *) path;
 		/* a sorted Agg, and any Agg fed presorted input, relies on the input order */
 		bool needs_order = agg->aggstrategy == AGG_SORTED || compat_aggregates_may_use_input_order(root);
-		PerturbationScope scope = needs_order ? SCOPE_WITHIN_RUNS : free_scope(root, agg->subpath);
+		PerturbationScope scope = !needs_order                               ? free_scope(root, agg->subpath)
+								  : keeps_subquery_order(root, agg->subpath) ? SCOPE_NONE
+																			 : SCOPE_WITHIN_RUNS;
 
 		wrap_in_place(root, grouped_rel, &agg->subpath, KIND_AGGREGATE, scope, agg->subpath->pathkeys);
 	}
@@ -404,9 +468,10 @@ wrap_window_inputs(PlannerInfo *root, RelOptInfo *window_rel)
 			{
 				WindowAggPath *window = (WindowAggPath *) path;
 
-				wrap_in_place(root, window_rel, &window->subpath, KIND_WINDOW, SCOPE_WITHIN_RUNS,
-							  window->subpath->pathkeys);
-				path = ((CustomPath *) window->subpath)->custom_paths != NIL
+				if (!keeps_subquery_order(root, window->subpath))
+					wrap_in_place(root, window_rel, &window->subpath, KIND_WINDOW, SCOPE_WITHIN_RUNS,
+								  window->subpath->pathkeys);
+				path = is_wrapper_path(window->subpath)
 						   ? (Path *) linitial(((CustomPath *) window->subpath)->custom_paths)
 						   : window->subpath;
 			}
@@ -530,8 +595,7 @@ plan_unorder_rows_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path
 	cscan->flags = best_path->flags;
 	cscan->custom_plans = custom_plans;
 	cscan->custom_exprs = NIL;
-	/* the child's columns; row identity columns by name, as in the path's target above */
-	cscan->custom_scan_tlist = name_row_identity_columns(root, (List *) copyObject(child->targetlist));
+	cscan->custom_scan_tlist = (List *) copyObject(child->targetlist);
 	cscan->methods = &unorder_rows_scan_methods;
 
 	/*
@@ -548,6 +612,13 @@ plan_unorder_rows_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path
 	spec.kind = (PerturbationKind) intVal(list_nth(priv, PATH_PRIVATE_KIND));
 	spec.scope = (PerturbationScope) intVal(list_nth(priv, PATH_PRIVATE_SCOPE));
 	spec.level_flags = intVal(list_nth(priv, PATH_PRIVATE_LEVEL_FLAGS));
+	/*
+	 * Given a target list, the node outputs its path's target, which is the
+	 * child's: column i is the child's column i.  Without one, the caller is
+	 * about to fold a projection into the node (CP_IGNORE_TLIST).
+	 */
+	if (tlist != NIL && list_length(tlist) == list_length(child->targetlist))
+		spec.level_flags |= NODE_PASSES_THROUGH;
 
 	if (spec.scope == SCOPE_WITHIN_RUNS)
 	{

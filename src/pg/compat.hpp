@@ -65,6 +65,57 @@ compat_for_each_modify_table_plan(Plan *plan, Fn fn)
 #endif
 }
 
+/*
+ * Whether an expression holds a row identity Var of an inherited UPDATE/DELETE/MERGE target
+ * (varno ROWID_VAR, PostgreSQL 14+): setrefs resolves those only in nodes that read a child's
+ * output, so they must not reach a scan-level target list such as custom_scan_tlist.
+ */
+static inline bool
+compat_has_row_identity_vars(Node *expr)
+{
+#if PG_VERSION_NUM >= 140000
+	List *vars =
+		pull_var_clause(expr, PVC_RECURSE_AGGREGATES | PVC_RECURSE_WINDOWFUNCS | PVC_RECURSE_PLACEHOLDERS);
+	ListCell *lc;
+
+	foreach (lc, vars)
+		if (((Var *) lfirst(lc))->varno == ROWID_VAR)
+			return true;
+#else
+	(void) expr;
+#endif
+	return false;
+}
+
+/*
+ * The CustomPath flag that lets the planner fold a projection into the node instead of adding
+ * a Result above it: PostgreSQL 15 made custom scans opt in; before, they always could.
+ */
+static inline uint32
+compat_custom_path_projection_flag(void)
+{
+#ifdef CUSTOMPATH_SUPPORT_PROJECTION
+	return CUSTOMPATH_SUPPORT_PROJECTION;
+#else
+	return 0;
+#endif
+}
+
+/*
+ * Copy a path's count of disabled nodes (enable_* off; PostgreSQL 18 compares
+ * it before costs) to a path that wraps it.
+ */
+static inline void
+compat_copy_disabled_nodes(Path *to, const Path *from)
+{
+#if PG_VERSION_NUM >= 180000
+	to->disabled_nodes = from->disabled_nodes;
+#else
+	(void) to;
+	(void) from;
+#endif
+}
+
 /* Set up a set-returning function's result tuplestore (InitMaterializedSRF). */
 static inline void
 compat_init_materialized_srf(FunctionCallInfo fcinfo)
