@@ -102,10 +102,12 @@ DECLARE
     hits bool := true;
     n int;
 BEGIN
+    -- NO SCROLL: a cursor that may fetch backward over a plain scan keeps
+    -- PostgreSQL's order (the node cannot fetch backward)
     IF use_limit THEN
-        OPEN c FOR SELECT id FROM t LIMIT 10;
+        OPEN c NO SCROLL FOR SELECT id FROM t LIMIT 10;
     ELSE
-        OPEN c FOR SELECT id FROM t;
+        OPEN c NO SCROLL FOR SELECT id FROM t;
     END IF;
     LOOP
         FETCH c INTO r;

@@ -951,9 +951,19 @@ keep_cursor_scrollable(PlannedStmt *stmt, int cursor_options)
 	}
 	if ((cursor_options & CURSOR_OPT_NO_SCROLL) || stmt->rowMarks != NIL)
 		return;
-	if (!ExecSupportsBackwardScan(stmt->planTree) && backward_scan_without_nodes(stmt->planTree) &&
-		!has_row_identity_node(stmt->planTree))
-		add_top_material(stmt);
+	if (!ExecSupportsBackwardScan(stmt->planTree) && backward_scan_without_nodes(stmt->planTree))
+	{
+		/*
+		 * WHERE CURRENT OF cannot see through a Material: a node standing in
+		 * for the cursor's scan goes instead, and the cursor keeps the plan
+		 * it would have had (declared NO SCROLL, as Django and psycopg's
+		 * non-scrollable cursors are, it keeps the node).
+		 */
+		if (has_row_identity_node(stmt->planTree))
+			remove_row_identity_nodes(&stmt->planTree);
+		if (!ExecSupportsBackwardScan(stmt->planTree))
+			add_top_material(stmt);
+	}
 }
 
 /* ---- what EXPLAIN prints ---- */
