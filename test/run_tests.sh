@@ -6,7 +6,9 @@
 #
 # Builds and installs the extension, runs the Catch2 unit tests of the core,
 # the pg_regress suites (sql/, expected/) and the libpq integration tests; with
-# Debian's PostgreSQL 15, also the examples (examples/) and the Docker recipe.
+# Debian's PostgreSQL 15, also the examples (examples/), the Docker recipe and PostgreSQL's own
+# regression suite with the extension on; with an assertion-enabled build, also sqlsmith
+# fuzzing and the load/fault tests (as root; UNORDER_ROWS_SKIP_RELIABILITY=1 skips these).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -60,6 +62,21 @@ if [ "$PG_CONFIG" = /usr/lib/postgresql/15/bin/pg_config ] && [ "$(id -u)" = 0 ]
   examples/run_all.sh || failed+=(examples)
   echo "== Docker recipe without Docker (install script, image configuration, entrypoint)"
   PG_MAJOR=15 docker/test-install-script.sh || failed+=(docker)
+fi
+
+# Reliability checks (issue 5): PostgreSQL's own regression suite with the extension on, against
+# Debian's 15; sqlsmith fuzzing and load/fault tests against an assertion-enabled build.
+if [ "$(id -u)" = 0 ] && [ -z "${UNORDER_ROWS_SKIP_RELIABILITY:-}" ]; then
+  if [ "$PG_CONFIG" = /usr/lib/postgresql/15/bin/pg_config ]; then
+    echo "== PostgreSQL's regression suite with unorder_rows on (test/regress_torture.sh)"
+    test/regress_torture.sh || failed+=(torture)
+  fi
+  if "$PG_CONFIG" --configure | grep -q -- --enable-cassert; then
+    echo "== sqlsmith fuzzing (test/fuzz.sh)"
+    test/fuzz.sh || failed+=(fuzz)
+    echo "== load, leaks and faults (test/load.sh)"
+    test/load.sh || failed+=(load)
+  fi
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then
