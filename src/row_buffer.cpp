@@ -14,11 +14,11 @@ using unorder_rows::core::RunPicker;
 using unorder_rows::core::StreamingLead;
 
 /*
- * A run's cost in memory while open: the tuplestore's pointer array (16 kB),
- * its BufFile's buffer (8 kB) and bookkeeping.  Runs get half of work_mem,
- * the chunk being shuffled the other half.
+ * A run's cost in memory while open: its BufFile's buffer (BLCKSZ) and
+ * bookkeeping.  Runs get half of work_mem, the chunk being shuffled the
+ * other half.
  */
-static constexpr Size RUN_MEMORY = 40 * 1024;
+static constexpr Size RUN_MEMORY = BLCKSZ + 1024;
 
 /* How many rows ahead row_buffer_next() prefetches (see there). */
 static constexpr uint32 EMIT_PREFETCH_DISTANCE = 16;
@@ -41,12 +41,13 @@ struct RowBuffer
 
 	/*
 	 * spilled phase, shuffle mode: chunks of rows shuffled in memory and
-	 * written to runs (tuplestores), merged by core/interleave.hpp
+	 * written to runs (temporary BufFiles of MinimalTuples, each starting
+	 * with its t_len), merged by core/interleave.hpp
 	 */
 	bool use_runs;          /* shuffle mode without row identity */
 	bool in_runs;           /* the current batch spilled into runs */
 	MemoryContext runs_cxt; /* the runs and the merge state; reset per batch */
-	Tuplestorestate **runs;
+	BufFile **runs;
 	uint64 *run_rows;
 	int64 *run_bytes;
 	uint32 *run_level; /* how many merges a run's rows went through */
@@ -59,6 +60,8 @@ struct RowBuffer
 	RunPicker *picker;
 	Rng emit_rng;
 	TupleTableSlot *run_slot;
+	MinimalTuple read_buffer; /* the row last read from a run */
+	Size read_buffer_size;
 
 	/* spilled phase, reverse mode and cursor rows: a tuplesort */
 	Tuplesortstate *sort;
@@ -100,7 +103,8 @@ row_buffer_create(TupleDesc desc, core::Mode mode, int work_mem_kb, bool keep_ro
 	buffer->runs_cxt =
 		AllocSetContextCreate(CurrentMemoryContext, "unorder_rows runs", ALLOCSET_DEFAULT_SIZES);
 	buffer->chunk_limit = Max(buffer->memory_limit / 2, (Size) 8192);
-	buffer->merge_fanin = (uint32) Max(buffer->memory_limit / 2 / RUN_MEMORY, (Size) 2);
+	/* at least 8 runs per merge, or tiny work_mem settings would rewrite rows many times */
+	buffer->merge_fanin = (uint32) Max(buffer->memory_limit / 2 / RUN_MEMORY, (Size) 8);
 	buffer->first_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	buffer->probe_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	buffer->lead_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
@@ -244,14 +248,14 @@ new_run(RowBuffer *buffer, uint32 level)
 
 		if (buffer->runs == NULL)
 		{
-			buffer->runs = (Tuplestorestate **) palloc(capacity * sizeof(Tuplestorestate *));
+			buffer->runs = (BufFile **) palloc(capacity * sizeof(BufFile *));
 			buffer->run_rows = (uint64 *) palloc(capacity * sizeof(uint64));
 			buffer->run_bytes = (int64 *) palloc(capacity * sizeof(int64));
 			buffer->run_level = (uint32 *) palloc(capacity * sizeof(uint32));
 		}
 		else
 		{
-			buffer->runs = (Tuplestorestate **) repalloc(buffer->runs, capacity * sizeof(Tuplestorestate *));
+			buffer->runs = (BufFile **) repalloc(buffer->runs, capacity * sizeof(BufFile *));
 			buffer->run_rows = (uint64 *) repalloc(buffer->run_rows, capacity * sizeof(uint64));
 			buffer->run_bytes = (int64 *) repalloc(buffer->run_bytes, capacity * sizeof(int64));
 			buffer->run_level = (uint32 *) repalloc(buffer->run_level, capacity * sizeof(uint32));
@@ -261,7 +265,7 @@ new_run(RowBuffer *buffer, uint32 level)
 
 	uint32 run = buffer->nruns++;
 
-	buffer->runs[run] = tuplestore_begin_heap(false, false, 0);
+	buffer->runs[run] = BufFileCreateTemp(false);
 	buffer->run_rows[run] = 0;
 	buffer->run_bytes[run] = 0;
 	buffer->run_level[run] = level;
@@ -269,18 +273,49 @@ new_run(RowBuffer *buffer, uint32 level)
 	return run;
 }
 
-/* Append the row in a slot to a run. */
+/* Append a row to a run (bytes: what it adds to the rows on disk). */
 static void
-run_put(RowBuffer *buffer, uint32 run, TupleTableSlot *slot, Size bytes)
+run_put(RowBuffer *buffer, uint32 run, MinimalTuple row, Size bytes)
 {
-	MemoryContext old = MemoryContextSwitchTo(buffer->runs_cxt);
-
-	tuplestore_puttupleslot(buffer->runs[run], slot);
-	MemoryContextSwitchTo(old);
+	compat_buffile_write(buffer->runs[run], row, row->t_len);
 	buffer->run_rows[run]++;
 	buffer->run_bytes[run] += bytes;
 	buffer->live_run_bytes += bytes;
 	buffer->peak_disk_kb = Max(buffer->peak_disk_kb, (buffer->live_run_bytes + 1023) / 1024);
+}
+
+/* Read the next row of a run (rewound with rewind_run) into the read buffer. */
+static MinimalTuple
+run_get(RowBuffer *buffer, uint32 run)
+{
+	uint32 length;
+
+	if (BufFileRead(buffer->runs[run], &length, sizeof(length)) != sizeof(length) || length < sizeof(length))
+		ereport(ERROR,
+				(errcode_for_file_access(), errmsg("could not read from unorder_rows temporary file")));
+	if (length > buffer->read_buffer_size)
+	{
+		Size size = Max((Size) length, buffer->read_buffer_size * 2);
+
+		if (buffer->read_buffer != NULL)
+			pfree(buffer->read_buffer);
+		buffer->read_buffer = (MinimalTuple) MemoryContextAllocHuge(buffer->runs_cxt, size);
+		buffer->read_buffer_size = size;
+	}
+	buffer->read_buffer->t_len = length;
+	if (BufFileRead(buffer->runs[run], (char *) buffer->read_buffer + sizeof(length),
+					length - sizeof(length)) != length - sizeof(length))
+		ereport(ERROR,
+				(errcode_for_file_access(), errmsg("could not read from unorder_rows temporary file")));
+	return buffer->read_buffer;
+}
+
+/* Position a fully written run at its first row. */
+static void
+rewind_run(RowBuffer *buffer, uint32 run)
+{
+	if (BufFileSeek(buffer->runs[run], 0, 0, SEEK_SET) != 0)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not seek in unorder_rows temporary file")));
 }
 
 /*
@@ -301,15 +336,15 @@ merge_runs(RowBuffer *buffer, uint32 first, uint32 count, Rng &rng)
 	RunPicker picker(tree, count);
 
 	for (uint32 i = 0; i < count; i++)
+	{
 		picker.set_rows(i, buffer->run_rows[first + i]);
+		rewind_run(buffer, first + i);
+	}
 	for (int64 pick; (pick = picker.pick(rng)) >= 0;)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (!tuplestore_gettupleslot(buffer->runs[first + pick], true, false, buffer->run_slot))
-			elog(ERROR, "unorder_rows: a run ended early");
-		run_put(buffer, merged, buffer->run_slot, 0);
+		run_put(buffer, merged, run_get(buffer, first + (uint32) pick), 0);
 	}
-	ExecClearTuple(buffer->run_slot);
 	pfree(tree);
 
 	/* the merged run takes the place of the first; the others go */
@@ -320,7 +355,7 @@ merge_runs(RowBuffer *buffer, uint32 first, uint32 count, Rng &rng)
 	/* for a moment, the rows were on disk twice */
 	buffer->peak_disk_kb = Max(buffer->peak_disk_kb, (buffer->live_run_bytes + bytes + 1023) / 1024);
 	for (uint32 i = first; i < first + count; i++)
-		tuplestore_end(buffer->runs[i]);
+		BufFileClose(buffer->runs[i]);
 	buffer->run_bytes[merged] = bytes;
 	buffer->runs[first] = buffer->runs[merged];
 	buffer->run_rows[first] = buffer->run_rows[merged];
@@ -328,7 +363,7 @@ merge_runs(RowBuffer *buffer, uint32 first, uint32 count, Rng &rng)
 	buffer->run_level[first] = buffer->run_level[merged];
 	uint32 tail = buffer->nruns - 1 - (first + count);
 
-	memmove(&buffer->runs[first + 1], &buffer->runs[first + count], tail * sizeof(Tuplestorestate *));
+	memmove(&buffer->runs[first + 1], &buffer->runs[first + count], tail * sizeof(BufFile *));
 	memmove(&buffer->run_rows[first + 1], &buffer->run_rows[first + count], tail * sizeof(uint64));
 	memmove(&buffer->run_bytes[first + 1], &buffer->run_bytes[first + count], tail * sizeof(int64));
 	memmove(&buffer->run_level[first + 1], &buffer->run_level[first + count], tail * sizeof(uint32));
@@ -336,22 +371,26 @@ merge_runs(RowBuffer *buffer, uint32 first, uint32 count, Rng &rng)
 }
 
 /*
- * Keep at most merge_fanin runs open: merge the newest runs of one level
- * when there are fanin of them (each row is rewritten once per level).
+ * Keep few runs open, like a counter in base fanin: when the newest runs
+ * include fanin of the lowest level, merge them into one of the next level
+ * (and so on up).  Each row is rewritten once per level, and at most
+ * fanin - 1 runs per level stay open.
  */
 static void
 limit_open_runs(RowBuffer *buffer, Rng &rng)
 {
-	while (buffer->nruns >= buffer->merge_fanin)
+	for (;;)
 	{
 		uint32 last = buffer->nruns - 1;
 		uint32 first = last;
 
+		if (buffer->nruns < buffer->merge_fanin)
+			return;
 		while (first > 0 && buffer->run_level[first - 1] == buffer->run_level[last])
 			first--;
 		if (last - first + 1 < buffer->merge_fanin)
-			first = buffer->nruns - buffer->merge_fanin; /* mixed levels: merge the newest */
-		merge_runs(buffer, first, buffer->nruns - first, rng);
+			return;
+		merge_runs(buffer, first, last - first + 1, rng);
 	}
 }
 
@@ -381,11 +420,7 @@ flush_chunk(RowBuffer *buffer, Rng &rng, int64 skip_row)
 		uint32 run = new_run(buffer, 0);
 
 		for (uint32 i = 0; i < n; i++)
-		{
-			ExecStoreMinimalTuple(rows[i], buffer->probe_slot, false);
-			run_put(buffer, run, buffer->probe_slot, rows[i]->t_len);
-		}
-		ExecClearTuple(buffer->probe_slot);
+			run_put(buffer, run, rows[i], rows[i]->t_len);
 	}
 	buffer->peak_memory = Max(buffer->peak_memory, MemoryContextMemAllocated(buffer->rows_cxt, true) +
 													   MemoryContextMemAllocated(buffer->runs_cxt, true));
@@ -470,8 +505,9 @@ finish_runs(RowBuffer *buffer, Rng &rng)
 {
 	if (buffer->nrows > 0)
 		flush_chunk(buffer, rng, -1);
-	while (buffer->nruns > buffer->merge_fanin)
-		merge_runs(buffer, buffer->nruns - buffer->merge_fanin, buffer->merge_fanin, rng);
+	/* few enough runs to read at once: merge the newest (smallest) into one */
+	if (buffer->nruns > buffer->merge_fanin)
+		merge_runs(buffer, buffer->merge_fanin - 1, buffer->nruns - buffer->merge_fanin + 1, rng);
 
 	MemoryContext old = MemoryContextSwitchTo(buffer->runs_cxt);
 
@@ -479,7 +515,10 @@ finish_runs(RowBuffer *buffer, Rng &rng)
 	buffer->picker = new (palloc(sizeof(RunPicker))) RunPicker(buffer->picker_tree, buffer->nruns);
 	MemoryContextSwitchTo(old);
 	for (uint32 i = 0; i < buffer->nruns; i++)
+	{
 		buffer->picker->set_rows(i, buffer->run_rows[i]);
+		rewind_run(buffer, i);
+	}
 	new (&buffer->emit_rng) Rng(rng.next());
 	buffer->lead_emitted = !buffer->has_lead_row;
 }
@@ -499,8 +538,7 @@ runs_next(RowBuffer *buffer, TupleTableSlot *out)
 
 	if (run < 0)
 		return false;
-	if (!tuplestore_gettupleslot(buffer->runs[run], true, false, buffer->run_slot))
-		elog(ERROR, "unorder_rows: a run ended early");
+	ExecStoreMinimalTuple(run_get(buffer, (uint32) run), buffer->run_slot, false);
 	copy_slot_to_virtual(buffer->run_slot, out);
 	return true;
 }
@@ -675,7 +713,7 @@ row_buffer_reset(RowBuffer *buffer)
 		if (buffer->run_slot != NULL)
 			ExecClearTuple(buffer->run_slot);
 		for (uint32 i = 0; i < buffer->nruns; i++)
-			tuplestore_end(buffer->runs[i]);
+			BufFileClose(buffer->runs[i]);
 		MemoryContextReset(buffer->runs_cxt);
 		buffer->runs = NULL;
 		buffer->run_rows = NULL;
@@ -683,6 +721,8 @@ row_buffer_reset(RowBuffer *buffer)
 		buffer->run_level = NULL;
 		buffer->picker_tree = NULL;
 		buffer->picker = NULL;
+		buffer->read_buffer = NULL;
+		buffer->read_buffer_size = 0;
 		buffer->nruns = buffer->runs_capacity = 0;
 		buffer->live_run_bytes = 0;
 		buffer->in_runs = false;

@@ -209,4 +209,19 @@ compat_expression_tree_walker(Node *node, compat_tree_walker walker, void *conte
 #endif
 }
 
+/*
+ * BufFileWrite: PostgreSQL 13 returns the bytes written and leaves errors to
+ * the caller; later versions raise them themselves.
+ */
+static inline void
+compat_buffile_write(BufFile *file, const void *data, size_t size)
+{
+#if PG_VERSION_NUM < 140000
+	if (BufFileWrite(file, const_cast<void *>(data), size) != size)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not write to temporary file: %m")));
+#else
+	BufFileWrite(file, const_cast<void *>(data), size);
+#endif
+}
+
 #endif

@@ -54,6 +54,7 @@ extern "C"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "storage/buffile.h"
 #include "utils/tuplesort.h"
 #include "utils/tuplestore.h"
 }
