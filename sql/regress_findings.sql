@@ -100,12 +100,51 @@ CREATE TRIGGER rf_view1_upd INSTEAD OF UPDATE ON rf_view1 FOR EACH ROW EXECUTE F
 UPDATE rf_view2 SET b = 'three' WHERE a = 3 RETURNING *;
 
 -- Cursors fetch backward where PostgreSQL lets them (§5.5).  SCROLL over a
--- plain scan: the scan stays on top, so WHERE CURRENT OF still finds it.
+-- plain scan: the node permutes the rows and steps back through them itself,
+-- so WHERE CURRENT OF still finds the row just fetched.
+CREATE FUNCTION rf_scroll_check()
+RETURNS TABLE (order_changed bool, backward_is_reverse bool, absolute_is_third bool,
+               prior_is_second bool, current_of_hit_it bool)
+LANGUAGE plpgsql AS $$
+DECLARE
+    c SCROLL CURSOR FOR SELECT id FROM rf WHERE id <= 10;
+    r record;
+    forward int[] := '{}';
+    backward int[] := '{}';
+    updated int;
+BEGIN
+    OPEN c;
+    LOOP
+        FETCH c INTO r;
+        EXIT WHEN NOT FOUND;
+        forward := forward || r.id;
+    END LOOP;
+    LOOP
+        FETCH PRIOR FROM c INTO r;
+        EXIT WHEN NOT FOUND;
+        backward := r.id || backward;
+    END LOOP;
+    order_changed := forward <> (SELECT array_agg(x ORDER BY x) FROM unnest(forward) x);
+    backward_is_reverse := backward = forward;
+    FETCH ABSOLUTE 3 FROM c INTO r;
+    absolute_is_third := r.id = forward[3];
+    FETCH PRIOR FROM c INTO r;
+    prior_is_second := r.id = forward[2];
+    UPDATE rf SET t = 'current' WHERE CURRENT OF c RETURNING id INTO updated;
+    current_of_hit_it := updated = forward[2];
+    CLOSE c;
+    RETURN NEXT;
+END $$;
 BEGIN;
-DECLARE c1 SCROLL CURSOR FOR SELECT id FROM rf WHERE id <= 10;
-FETCH ABSOLUTE 3 FROM c1;
-FETCH PRIOR FROM c1;
-UPDATE rf SET t = 'current' WHERE CURRENT OF c1 RETURNING id, t;
+SELECT * FROM rf_scroll_check();
+ROLLBACK;
+-- the same without SCROLL: PostgreSQL lets a cursor fetch backward when its
+-- plan can, and this one still can
+BEGIN;
+DECLARE c3 CURSOR FOR SELECT id FROM rf WHERE id <= 3;
+MOVE FORWARD ALL IN c3;
+MOVE BACKWARD ALL IN c3;
+SELECT is_scrollable FROM pg_cursors WHERE name = 'c3';
 ROLLBACK;
 -- No SCROLL, a plan that can scan backward (a sort): it still can.
 BEGIN;
@@ -114,3 +153,4 @@ MOVE FORWARD ALL IN c2;
 FETCH BACKWARD 2 FROM c2;
 ROLLBACK;
 RESET unorder_rows;
+DROP FUNCTION rf_scroll_check();

@@ -795,6 +795,21 @@ settle_tree(FinalizeContext *ctx, Plan *plan, Plan *parent)
 /* ---- cursors that fetch backward ---- */
 
 /*
+ * Whether a node can fetch backward itself: a cursor's node standing in for
+ * a plain scan that permutes all its rows (shuffle_scan.cpp steps back
+ * through the permutation it holds).  WHERE CURRENT OF needs such a node to
+ * be the cursor's top, so a Material cannot give scrolling there.
+ */
+static bool
+fetches_backward(CustomScan *cscan)
+{
+	PerturbationSpec spec;
+
+	perturbation_spec_read(cscan, &spec);
+	return (spec.level_flags & NODE_TRACKS_ROW_IDENTITY) && spec.scope == SCOPE_ALL;
+}
+
+/*
  * Whether the plan could scan backward if the perturbation nodes were not
  * there: each node is briefly marked as able to iff its child is, and
  * PostgreSQL's own test is asked.
@@ -809,7 +824,7 @@ mark_nodes_transparent(Plan *plan, bool on)
 	{
 		CustomScan *cscan = (CustomScan *) plan;
 
-		if (on && ExecSupportsBackwardScan((Plan *) linitial(cscan->custom_plans)))
+		if (on ? ExecSupportsBackwardScan((Plan *) linitial(cscan->custom_plans)) : fetches_backward(cscan))
 			cscan->flags |= CUSTOMPATH_SUPPORT_BACKWARD_SCAN;
 		else
 			cscan->flags &= ~CUSTOMPATH_SUPPORT_BACKWARD_SCAN;
@@ -929,6 +944,7 @@ add_top_material(PlannedStmt *stmt)
 static void
 keep_cursor_scrollable(PlannedStmt *stmt, int cursor_options)
 {
+	mark_nodes_transparent(stmt->planTree, false); /* flags the nodes that fetch backward themselves */
 	if (cursor_options & CURSOR_OPT_SCROLL)
 	{
 		Plan *top = stmt->planTree;

@@ -37,7 +37,9 @@ struct RowBuffer
 	uint32 nrows;
 	uint32 capacity;
 	uint32 *perm;
-	uint32 emit_pos;
+	uint32 emit_pos; /* rows emitted going forward: the current row is perm[emit_pos - 1] */
+	bool past_end;   /* a forward fetch found no more rows */
+	uint64 sort_pos; /* spilled: the current row is the sort_pos-th of the sort (0: the lead or none) */
 
 	/*
 	 * spilled phase, shuffle mode: chunks of rows shuffled in memory and
@@ -216,7 +218,8 @@ spill(RowBuffer *buffer, Rng &rng)
 	bool nulls_first = false;
 
 	buffer->sort = compat_tuplesort_begin_heap(buffer->sort_desc, 1, &key_column, &key_less, &key_collation,
-											   &nulls_first, (int) (buffer->memory_limit / 1024));
+											   &nulls_first, (int) (buffer->memory_limit / 1024),
+											   buffer->keep_row_identity /* cursors may fetch backward */);
 
 	/* row 0 must outlive the memory it was stored in */
 	ExecStoreMinimalTuple(buffer->rows[0], buffer->first_slot, false);
@@ -656,7 +659,11 @@ row_buffer_next(RowBuffer *buffer, TupleTableSlot *out)
 			return true;
 		}
 		if (!tuplesort_gettupleslot(buffer->sort, true, false, buffer->sort_out, NULL))
+		{
+			buffer->past_end = true;
 			return false;
+		}
+		buffer->sort_pos++;
 		copy_slot_to_virtual(buffer->sort_out, out);
 		if (buffer->keep_row_identity)
 		{
@@ -668,7 +675,10 @@ row_buffer_next(RowBuffer *buffer, TupleTableSlot *out)
 		return true;
 	}
 	if (buffer->emit_pos >= buffer->nrows)
+	{
+		buffer->past_end = true;
 		return false;
+	}
 
 	/*
 	 * Rows come out in random order from a batch that may span far more
@@ -687,6 +697,71 @@ row_buffer_next(RowBuffer *buffer, TupleTableSlot *out)
 	}
 
 	uint32 row = buffer->perm[buffer->emit_pos++];
+
+	ExecStoreMinimalTuple(buffer->rows[row], buffer->probe_slot, false);
+	copy_slot_to_virtual(buffer->probe_slot, out);
+	if (buffer->keep_row_identity)
+		out->tts_tid = buffer->tids[row];
+	return true;
+}
+
+bool
+row_buffer_prev(RowBuffer *buffer, TupleTableSlot *out)
+{
+	Assert(buffer->finished);
+	if (buffer->in_runs)
+		elog(ERROR, "unorder_rows: shuffled runs cannot fetch backward");
+	if (buffer->sort != NULL)
+	{
+		/* the lead, then the sorted rest (random access: rows kept for cursors) */
+		if (buffer->past_end || buffer->sort_pos > 1)
+		{
+			buffer->past_end = false;
+			if (tuplesort_gettupleslot(buffer->sort, false, false, buffer->sort_out, NULL))
+			{
+				int natts = buffer->desc->natts;
+
+				if (buffer->sort_pos > 1)
+					buffer->sort_pos--;
+				copy_slot_to_virtual(buffer->sort_out, out);
+				slot_getallattrs(buffer->sort_out);
+				out->tts_tid = *(ItemPointer) DatumGetPointer(buffer->sort_out->tts_values[natts + 1]);
+				return true;
+			}
+		}
+		else if (buffer->sort_pos == 1)
+			(void) tuplesort_gettupleslot(buffer->sort, false, false, buffer->sort_out,
+										  NULL); /* to its start */
+		else
+		{
+			/* on the lead (or before it): nothing before */
+			buffer->lead_emitted = !buffer->has_lead_row;
+			return false;
+		}
+		/* back at the lead */
+		buffer->sort_pos = 0;
+		if (!buffer->has_lead_row)
+			return false;
+		copy_slot_to_virtual(buffer->lead_slot, out);
+		out->tts_tid = buffer->lead_tid;
+		return true;
+	}
+	if (buffer->past_end)
+	{
+		buffer->past_end = false;
+		buffer->emit_pos = buffer->nrows;
+	}
+	else if (buffer->emit_pos <= 1)
+	{
+		buffer->emit_pos = 0;
+		return false;
+	}
+	else
+		buffer->emit_pos--;
+	if (buffer->emit_pos == 0)
+		return false;
+
+	uint32 row = buffer->perm[buffer->emit_pos - 1];
 
 	ExecStoreMinimalTuple(buffer->rows[row], buffer->probe_slot, false);
 	copy_slot_to_virtual(buffer->probe_slot, out);
@@ -736,6 +811,8 @@ row_buffer_reset(RowBuffer *buffer)
 	buffer->perm = NULL;
 	buffer->nrows = buffer->capacity = 0;
 	buffer->emit_pos = 0;
+	buffer->past_end = false;
+	buffer->sort_pos = 0;
 	new (&buffer->lead) StreamingLead(buffer->mode);
 	buffer->has_lead_row = false;
 	buffer->lead_emitted = false;

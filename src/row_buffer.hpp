@@ -43,6 +43,13 @@ void row_buffer_finish(RowBuffer *buffer, unorder_rows::core::Rng &rng);
  */
 bool row_buffer_next(RowBuffer *buffer, TupleTableSlot *out);
 
+/*
+ * row_buffer_prev: step back to the row before the current one (for cursors
+ * that fetch backward); false before the first.  Only for batches held in
+ * memory: raises an error for one that spilled.
+ */
+bool row_buffer_prev(RowBuffer *buffer, TupleTableSlot *out);
+
 /* row_buffer_reset: forget the batch (and its temporary files). */
 void row_buffer_reset(RowBuffer *buffer);
 

@@ -457,10 +457,17 @@ add_row(UnorderRowsState *state, TupleTableSlot *slot, const ItemPointerData *ti
 	}
 }
 
+/* Whether the planner let this node fetch backward (cursors, order_analysis.cpp). */
+static bool
+fetches_backward(UnorderRowsState *state)
+{
+	return (((CustomScan *) state->css.ss.ps.plan)->flags & CUSTOMPATH_SUPPORT_BACKWARD_SCAN) != 0;
+}
+
 /*
  * SCOPE_ALL: read everything on the first call, then emit permuted; under a
  * LIMIT, keep only a sample of the rows it will read.  Zero or one row is
- * passed on as it comes.
+ * passed on as it comes (unless the node may have to fetch backward).
  */
 static TupleTableSlot *
 exec_all(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
@@ -484,7 +491,7 @@ exec_all(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 		ItemPointerData first_tid = state->child_tid;
 
 		slot = fetch_child_row(state, child);
-		if (TupIsNull(slot))
+		if (TupIsNull(slot) && !fetches_backward(state))
 		{
 			state->exhausted = true;
 			label_row_identity(state, scan_slot, &first_tid);
@@ -521,6 +528,22 @@ exec_all(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 	}
 	if (state->sampling ? row_sample_next(state->sample, scan_slot)
 						: row_buffer_next(state->buffer, scan_slot))
+	{
+		label_row_identity(state, scan_slot, NULL);
+		return emit(&state->css, scan_slot);
+	}
+	return ExecClearTuple(scan_slot);
+}
+
+/* SCOPE_ALL, a cursor fetching backward: step back through the permutation. */
+static TupleTableSlot *
+exec_all_backward(UnorderRowsState *state, TupleTableSlot *scan_slot)
+{
+	if (!fetches_backward(state))
+		elog(ERROR, "unorder_rows: node cannot fetch backward");
+	if (!state->filled || state->exhausted || state->buffer == NULL)
+		return ExecClearTuple(scan_slot);
+	if (row_buffer_prev(state->buffer, scan_slot))
 	{
 		label_row_identity(state, scan_slot, NULL);
 		return emit(&state->css, scan_slot);
@@ -656,6 +679,8 @@ exec_unorder_rows(CustomScanState *node)
 		return exec_passthrough(state, child, scan_slot);
 	if (state->spec.scope == SCOPE_WITHIN_RUNS)
 		return exec_runs(state, child, scan_slot);
+	if (ScanDirectionIsBackward(node->ss.ps.state->es_direction))
+		return exec_all_backward(state, scan_slot);
 	return exec_all(state, child, scan_slot);
 }
 

@@ -144,13 +144,14 @@ compat_init_materialized_srf(FunctionCallInfo fcinfo)
 /* Begin a heap tuplesort that is read once, forward. */
 static inline Tuplesortstate *
 compat_tuplesort_begin_heap(TupleDesc desc, int nkeys, AttrNumber *cols, Oid *ops, Oid *collations,
-							bool *nulls_first, int work_mem_kb)
+							bool *nulls_first, int work_mem_kb, bool random_access)
 {
 #if PG_VERSION_NUM >= 150000
 	return tuplesort_begin_heap(desc, nkeys, cols, ops, collations, nulls_first, work_mem_kb, NULL,
-								TUPLESORT_NONE);
+								random_access ? TUPLESORT_RANDOMACCESS : TUPLESORT_NONE);
 #else
-	return tuplesort_begin_heap(desc, nkeys, cols, ops, collations, nulls_first, work_mem_kb, NULL, false);
+	return tuplesort_begin_heap(desc, nkeys, cols, ops, collations, nulls_first, work_mem_kb, NULL,
+								random_access);
 #endif
 }
 
