@@ -831,13 +831,20 @@ mark_nodes_transparent(Plan *plan, bool on)
 	}
 }
 
+/* Mark each node as able to scan backward iff it fetches backward itself. */
+static void
+flag_backward_capable_nodes(Plan *plan)
+{
+	mark_nodes_transparent(plan, false);
+}
+
 static bool
 backward_scan_without_nodes(Plan *plan)
 {
 	mark_nodes_transparent(plan, true);
 	bool result = ExecSupportsBackwardScan(plan);
 
-	mark_nodes_transparent(plan, false);
+	flag_backward_capable_nodes(plan);
 	return result;
 }
 
@@ -944,7 +951,7 @@ add_top_material(PlannedStmt *stmt)
 static void
 keep_cursor_scrollable(PlannedStmt *stmt, int cursor_options)
 {
-	mark_nodes_transparent(stmt->planTree, false); /* flags the nodes that fetch backward themselves */
+	flag_backward_capable_nodes(stmt->planTree);
 	if (cursor_options & CURSOR_OPT_SCROLL)
 	{
 		Plan *top = stmt->planTree;
@@ -971,9 +978,9 @@ keep_cursor_scrollable(PlannedStmt *stmt, int cursor_options)
 	{
 		/*
 		 * WHERE CURRENT OF cannot see through a Material: a node standing in
-		 * for the cursor's scan goes instead, and the cursor keeps the plan
-		 * it would have had (declared NO SCROLL, as Django and psycopg's
-		 * non-scrollable cursors are, it keeps the node).
+		 * for the cursor's scan that cannot fetch backward itself (one that
+		 * permutes within ties) goes instead, and the cursor keeps the plan
+		 * it would have had.
 		 */
 		if (has_row_identity_node(stmt->planTree))
 			remove_row_identity_nodes(&stmt->planTree);

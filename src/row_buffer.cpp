@@ -411,14 +411,7 @@ flush_chunk(RowBuffer *buffer, Rng &rng, int64 skip_row)
 	}
 	if (n > 0)
 	{
-		for (uint32 i = n - 1; i > 0; i--)
-		{
-			uint32 j = (uint32) rng.below(i + 1);
-			MinimalTuple tmp = rows[i];
-
-			rows[i] = rows[j];
-			rows[j] = tmp;
-		}
+		unorder_rows::core::shuffle_range(rows, 0, n, rng);
 
 		uint32 run = new_run(buffer, 0);
 
@@ -642,6 +635,20 @@ row_buffer_finish(RowBuffer *buffer, Rng &rng)
 	unorder_rows::core::order_batch(buffer->mode, buffer->perm, n, rng, distinct_from_first);
 }
 
+/* The row just read from the spill sort, without its sort key; its TID, if kept. */
+static void
+emit_sorted_row(RowBuffer *buffer, TupleTableSlot *out)
+{
+	copy_slot_to_virtual(buffer->sort_out, out);
+	if (buffer->keep_row_identity)
+	{
+		int natts = buffer->desc->natts;
+
+		slot_getallattrs(buffer->sort_out);
+		out->tts_tid = *(ItemPointer) DatumGetPointer(buffer->sort_out->tts_values[natts + 1]);
+	}
+}
+
 bool
 row_buffer_next(RowBuffer *buffer, TupleTableSlot *out)
 {
@@ -664,14 +671,7 @@ row_buffer_next(RowBuffer *buffer, TupleTableSlot *out)
 			return false;
 		}
 		buffer->sort_pos++;
-		copy_slot_to_virtual(buffer->sort_out, out);
-		if (buffer->keep_row_identity)
-		{
-			int natts = buffer->desc->natts;
-
-			slot_getallattrs(buffer->sort_out);
-			out->tts_tid = *(ItemPointer) DatumGetPointer(buffer->sort_out->tts_values[natts + 1]);
-		}
+		emit_sorted_row(buffer, out);
 		return true;
 	}
 	if (buffer->emit_pos >= buffer->nrows)
@@ -719,13 +719,9 @@ row_buffer_prev(RowBuffer *buffer, TupleTableSlot *out)
 			buffer->past_end = false;
 			if (tuplesort_gettupleslot(buffer->sort, false, false, buffer->sort_out, NULL))
 			{
-				int natts = buffer->desc->natts;
-
 				if (buffer->sort_pos > 1)
 					buffer->sort_pos--;
-				copy_slot_to_virtual(buffer->sort_out, out);
-				slot_getallattrs(buffer->sort_out);
-				out->tts_tid = *(ItemPointer) DatumGetPointer(buffer->sort_out->tts_values[natts + 1]);
+				emit_sorted_row(buffer, out);
 				return true;
 			}
 		}

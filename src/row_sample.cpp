@@ -112,6 +112,8 @@ row_sample_add(RowSample *sample, TupleTableSlot *slot, Rng &rng)
 	/* over work_mem: keep what is held, but the first lead is still needed (§5.2) */
 	if (sample->frozen && !(step.becomes_lead && sample->lead == NULL))
 		return true;
+	if (!step.becomes_lead && step.slot == Reservoir::kDrop)
+		return true; /* nothing kept: memory unchanged */
 
 	MemoryContext old = MemoryContextSwitchTo(sample->rows_cxt);
 

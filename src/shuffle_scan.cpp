@@ -395,6 +395,13 @@ bound_reaches_sort(PlanState *planstate)
 	}
 }
 
+/* The bound passed down for a LIMIT reading limit_rows: room for the ties at its last row. */
+static int64
+sort_bound_for(int64 limit_rows)
+{
+	return limit_rows * 2 + 16;
+}
+
 /*
  * SCOPE_WITHIN_RUNS under a LIMIT: tell the child (a sort, typically) how
  * many rows will do, as the LIMIT would have without us, so that a top-N
@@ -414,7 +421,7 @@ pass_bound_down(UnorderRowsState *state, PlanState *child)
 	state->limit_rows = limit_reads(state);
 	if (state->limit_rows <= 0)
 		return;
-	state->bound_passed = state->limit_rows * 2 + 16;
+	state->bound_passed = sort_bound_for(state->limit_rows);
 	ExecSetTupleBound(state->bound_passed, child);
 }
 
@@ -883,7 +890,7 @@ explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es)
 		ExplainPropertyUInteger("Rows Perturbed", NULL, state->rows_in, es);
 		if (within_runs && state->limit_rows > 0)
 		{
-			ExplainPropertyInteger("Sort Bound for LIMIT", NULL, state->limit_rows * 2 + 16, es);
+			ExplainPropertyInteger("Sort Bound for LIMIT", NULL, sort_bound_for(state->limit_rows), es);
 			ExplainPropertyBool("Sort Bound Dropped", state->bound_dropped, es);
 		}
 		if (within_runs)

@@ -42,12 +42,7 @@ if ! command -v sqlsmith >/dev/null; then
   command -v sqlsmith >/dev/null || { echo "fuzz: sqlsmith is not installed (apt-get install sqlsmith)" >&2; exit 2; }
 fi
 
-if [ -z "${FUZZ_NO_INSTALL:-}" ]; then
-  # clean first: objects built against another PostgreSQL would be installed as they are
-  make -s PG_CONFIG="$PG_CONFIG" clean >/dev/null
-  make -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG" >/dev/null
-  make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
-fi
+[ -n "${FUZZ_NO_INSTALL:-}${UNORDER_ROWS_INSTALLED:-}" ] || test/install_extension.sh
 
 work=$(mktemp -d /tmp/unorder_rows_fuzz.XXXXXX)
 chmod 755 "$work"   # the server runs as postgres and keeps its socket and log below

@@ -46,12 +46,7 @@ failures=()
 max_context_growth_kb=256
 max_rss_growth_kb=2048
 
-if [ -z "${LOAD_NO_INSTALL:-}" ]; then
-  # clean first: objects built against another PostgreSQL would be installed as they are
-  make -s PG_CONFIG="$PG_CONFIG" clean >/dev/null
-  make -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG" >/dev/null
-  make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
-fi
+[ -n "${LOAD_NO_INSTALL:-}${UNORDER_ROWS_INSTALLED:-}" ] || test/install_extension.sh
 
 work=$(mktemp -d /tmp/unorder_rows_load.XXXXXX)
 chmod 755 "$work"   # the server runs as postgres and keeps its socket and log below

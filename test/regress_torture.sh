@@ -149,10 +149,11 @@ trap cleanup EXIT
 cp "$regress_src/regress.c" "$src/contrib/spi/autoinc.c" "$src/contrib/spi/refint.c" "$out/build/"
 make -s -C "$out/build" -f "$here/torture/modules.mk" PG_CONFIG="$PG_CONFIG" >"$out/build/build.log" 2>&1 \
   || { tail -30 "$out/build/build.log" >&2; die "building regress.so failed"; }
-log "installing unorder_rows from $repo"
-# rebuilt from scratch: objects left by a build against another server would be installed as is
-{ make -s -C "$repo" clean && make -s -C "$repo" PG_CONFIG="$PG_CONFIG" install; } >"$out/build/install.log" 2>&1 \
-  || { tail -30 "$out/build/install.log" >&2; die "make install failed"; }
+if [ -z "${UNORDER_ROWS_INSTALLED:-}" ]; then
+  log "installing unorder_rows from $repo"
+  "$repo/test/install_extension.sh" >"$out/build/install.log" 2>&1 \
+    || { tail -30 "$out/build/install.log" >&2; die "make install failed"; }
+fi
 chown -R "$run_user" "$out" "$srvdir"
 
 # ------------------------------------------------------------------ runs

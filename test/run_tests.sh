@@ -29,9 +29,8 @@ trap cleanup EXIT
 failed=()
 
 echo "== build and install"
-make -s clean >/dev/null
-make -s PG_CONFIG="$PG_CONFIG" >/dev/null
-make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+test/install_extension.sh
+export UNORDER_ROWS_INSTALLED=1 # the reliability scripts below need not build it again
 
 echo "== unit tests (Catch2, src/core)"
 cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -118,13 +118,7 @@ public:
 		uint32_t from = count;
 		for (uint32_t slot = 0; slot < filled; slot++)
 			order[count++] = static_cast<int32_t>(slot);
-		for (uint32_t i = count; i-- > from + 1;)
-		{
-			uint32_t j = from + static_cast<uint32_t>(rng.below(i - from + 1));
-			int32_t tmp = order[i];
-			order[i] = order[j];
-			order[j] = tmp;
-		}
+		shuffle_range(order, from, count, rng);
 		return count;
 	}
 

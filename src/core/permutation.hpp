@@ -39,6 +39,20 @@ enum class Mode
 	Reverse  /* deterministic reversal */
 };
 
+/* Fisher-Yates: shuffle items[from..n) uniformly in place. */
+template <typename T>
+void
+shuffle_range(T *items, uint32_t from, uint32_t n, Rng &rng)
+{
+	for (uint32_t i = n; i-- > from + 1;)
+	{
+		uint32_t j = from + static_cast<uint32_t>(rng.below(i - from + 1));
+		T tmp = items[i];
+		items[i] = items[j];
+		items[j] = tmp;
+	}
+}
+
 /* How many random probes to try before counting the candidates outright. */
 constexpr int kLeadProbes = 8;
 
@@ -116,13 +130,7 @@ order_batch(Mode mode, uint32_t *perm, uint32_t n, Rng &rng, DistinctFromFirst d
 		perm[lead] = 0;
 		from = 1;
 	}
-	for (uint32_t i = n - 1; i > from; i--)
-	{
-		uint32_t j = from + static_cast<uint32_t>(rng.below(i - from + 1));
-		uint32_t tmp = perm[i];
-		perm[i] = perm[j];
-		perm[j] = tmp;
-	}
+	shuffle_range(perm, from, n, rng);
 }
 
 /*
