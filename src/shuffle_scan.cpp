@@ -41,6 +41,7 @@ struct UnorderRowsState
 	core::Mode mode;
 	bool ready_to_permute; /* rng, fingerprint and buffer set up */
 	uint64 fingerprint;    /* of the statement, for its seed and reports */
+	uint64 node_seed;      /* the generator's seed: every scan starts from it */
 	Rng rng;
 	RowBuffer *buffer;
 
@@ -204,6 +205,24 @@ label_row_identity(UnorderRowsState *state, TupleTableSlot *scan_slot, const Ite
 	scan_slot->tts_tableOid = state->identity_table;
 }
 
+/*
+ * How the node rearranges rows.  DML locks the rows it processes (and an
+ * INSERT waits for a concurrent inserter of the same key) in the order it
+ * processes them, so two sessions running the same statement must agree on
+ * that order wherever PostgreSQL's own would agree, or they deadlock where
+ * one would only wait (SPEC §3.6, §5.5).  A seeded shuffle cannot promise it:
+ * sessions whose snapshots differ by one moved row see inputs in orders that
+ * differ slightly, and a shuffle of each differs entirely.  Reversal agrees
+ * on every pair of rows exactly where the inputs agree, so it deadlocks
+ * exactly as often as PostgreSQL's own order, and still changes serials,
+ * trigger order and RETURNING on every run.
+ */
+static core::Mode
+processing_order_mode(const PerturbationSpec *spec)
+{
+	return spec->kind == KIND_DML ? core::Mode::Reverse : unorder_rows_mode();
+}
+
 /* The child node and the permutation machinery. */
 static void
 begin_unorder_rows(CustomScanState *node, EState *estate, int eflags)
@@ -219,7 +238,7 @@ begin_unorder_rows(CustomScanState *node, EState *estate, int eflags)
 	node->custom_ps = list_make1(child);
 	perturbation_spec_read(cscan, &state->spec);
 	state->active = unorder_rows_active() && state->spec.scope != SCOPE_NONE;
-	state->mode = unorder_rows_mode();
+	state->mode = processing_order_mode(&state->spec);
 
 	if (state->spec.level_flags & NODE_TRACKS_ROW_IDENTITY)
 	{
@@ -242,7 +261,7 @@ begin_unorder_rows(CustomScanState *node, EState *estate, int eflags)
 
 /*
  * Set up what permuting takes, at the second row of a batch: the node's
- * seed (session seed, statement fingerprint, place in the plan) and buffer.
+ * seed (base seed, statement fingerprint, place in the plan) and buffer.
  */
 static void
 prepare_to_permute(UnorderRowsState *state)
@@ -255,8 +274,9 @@ prepare_to_permute(UnorderRowsState *state)
 	MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
 
 	state->fingerprint = statement_fingerprint(estate->es_sourceText, stmt->stmt_location, stmt->stmt_len);
-	new (&state->rng) Rng(unorder_rows::core::derive_node_seed(
-		unorder_rows_effective_seed(), state->fingerprint, (uint64) state->css.ss.ps.plan->plan_node_id));
+	state->node_seed = unorder_rows::core::derive_node_seed(unorder_rows_effective_seed(), state->fingerprint,
+															(uint64) state->css.ss.ps.plan->plan_node_id);
+	new (&state->rng) Rng(state->node_seed);
 	state->buffer = row_buffer_create(state->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor, state->mode,
 									  work_mem, state->identity_scan != NULL);
 	if (state->spec.scope == SCOPE_WITHIN_RUNS)
@@ -822,13 +842,27 @@ end_unorder_rows(CustomScanState *node)
 	ExecEndNode((PlanState *) linitial(node->custom_ps));
 }
 
-/* Start over: same rows again (possibly in another order). */
+/*
+ * Start over, following the rules of PostgreSQL's own nodes:
+ * - changed parameters go down to the child, which rebuilds from them on its
+ *   next fetch.  ExecReScan hands them only to a PlanState's lefttree and
+ *   righttree, and our child is neither: it is ours to tell, or a Hash or
+ *   HashAggregate below keeps what it built for the first outer row;
+ * - the generator starts again from the node's seed, so that a rescan
+ *   reading the same rows returns them in the same order and a LIMIT above
+ *   picks the same rows: a nested loop's inner side, an uncorrelated subplan
+ *   run again, a rewound cursor (as a heap scan keeps its start block).
+ */
 static void
 rescan_unorder_rows(CustomScanState *node)
 {
 	UnorderRowsState *state = (UnorderRowsState *) node;
 	PlanState *child = (PlanState *) linitial(node->custom_ps);
 
+	if (node->ss.ps.chgParam != NULL)
+		UpdateChangedParamSet(child, node->ss.ps.chgParam);
+	if (state->ready_to_permute)
+		new (&state->rng) Rng(state->node_seed);
 	if (state->buffer != NULL)
 		row_buffer_reset(state->buffer);
 	state->filled = false;
