@@ -84,6 +84,9 @@ statement_fingerprint(const char *source_text, int location, int length)
 	core_YYSTYPE token_value;
 	YYLTYPE token_location;
 	core_yyscan_t scanner = scanner_init(text, &extra, &ScanKeywords, ScanKeywordTokens);
+
+	/* the parser has warned about this text already (pg_stat_statements does the same) */
+	extra.escape_string_warning = false;
 	uint64 hash = UINT64CONST(0x756e6f7264657273); /* "unorders" */
 
 	/*
