@@ -30,6 +30,14 @@ SET unorder_rows = on;
 EXPLAIN (COSTS OFF) UPDATE dst SET id = id;
 RESET unorder_rows;
 
+-- Concurrent sessions running the same statement must lock its rows in one
+-- order (SPEC §3.6, §5.5): the processing order is changed, but is the same
+-- whatever the session's seed, so two sessions never deadlock where they
+-- would not with the extension off.
+SELECT * FROM perturbed('UPDATE dst SET id = id RETURNING serial_no');
+SELECT distinct_orders('UPDATE dst SET id = id RETURNING serial_no') AS orders_over_8_seeds;
+SELECT distinct_orders('INSERT INTO dst (id) SELECT id FROM src RETURNING id') AS orders_over_8_seeds;
+
 -- UPDATE ... FROM with several matching source rows: the winner changes
 CREATE TABLE target (id int, val text);
 INSERT INTO target VALUES (1, 'none');
