@@ -5,7 +5,8 @@
 #   PG_CONFIG=/opt/pg/15-cassert/bin/pg_config test/run_tests.sh   # another build
 #
 # Builds and installs the extension, runs the Catch2 unit tests of the core,
-# the pg_regress suites (sql/, expected/) and the libpq integration tests; with
+# the pg_regress suites (sql/, expected/), the libpq integration tests and the result oracle
+# (test/oracle.sh: results with the extension off and on must be the same); with
 # Debian's PostgreSQL 15, also the examples (examples/), the Docker recipe and PostgreSQL's own
 # regression suite with the extension on; with an assertion-enabled build, also sqlsmith
 # fuzzing and the load/fault tests (as root; UNORDER_ROWS_SKIP_RELIABILITY=1 skips these).
@@ -54,6 +55,15 @@ if [ -x build/cmake/integration_tests ]; then
 else
   echo "integration_tests not built" >&2; failed+=(integration)
 fi
+
+# The result oracle (issue 10): every generated query on every build; sqlsmith's queries too on
+# Debian's 15 and on an assertion-enabled build.
+echo "== result oracle: results with unorder_rows off and on (test/oracle.sh)"
+oracle_seconds=0
+if [ "$PG_CONFIG" = /usr/lib/postgresql/15/bin/pg_config ] || "$PG_CONFIG" --configure | grep -q -- --enable-cassert; then
+  oracle_seconds=${ORACLE_SECONDS:-60}
+fi
+ORACLE_SECONDS=$oracle_seconds test/oracle.sh || failed+=(oracle)
 
 # The examples and the Docker recipe use Debian's PostgreSQL 15 (and Debian's Python packages).
 if [ "$PG_CONFIG" = /usr/lib/postgresql/15/bin/pg_config ] && [ "$(id -u)" = 0 ]; then
