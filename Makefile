@@ -14,6 +14,7 @@ OBJS = \
 	src/shuffle_scan.o \
 	src/row_buffer.o \
 	src/row_sample.o \
+	src/row_key.o \
 	src/report.o \
 	src/fingerprint.o \
 	src/sql_functions.o \

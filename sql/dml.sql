@@ -30,13 +30,46 @@ SET unorder_rows = on;
 EXPLAIN (COSTS OFF) UPDATE dst SET id = id;
 RESET unorder_rows;
 
--- Concurrent sessions running the same statement must lock its rows in one
--- order (SPEC §3.6, §5.5): the processing order is changed, but is the same
--- whatever the session's seed, so two sessions never deadlock where they
--- would not with the extension off.
+-- Concurrent sessions running the same UPDATE or DELETE must lock its rows in
+-- one order (SPEC §3.6, §5.5): the processing order follows a hash of each
+-- row's key, the same in every session whatever seed the session drew, so two
+-- sessions never deadlock where they would not with the extension off.  Three
+-- sessions, three drawn seeds, one processing order, not the table's.
+CREATE TABLE session_orders (session_seed text, processing_order text);
+SET unorder_rows = on;
+INSERT INTO session_orders SELECT current_setting('unorder_rows.seed'),
+    array_to_string(rows_of_rolled_back('UPDATE dst SET id = id WHERE serial_no <= 20 RETURNING serial_no'), ',');
+\c
+LOAD 'unorder_rows';
+SET unorder_rows = on;
+INSERT INTO session_orders SELECT current_setting('unorder_rows.seed'),
+    array_to_string(rows_of_rolled_back('UPDATE dst SET id = id WHERE serial_no <= 20 RETURNING serial_no'), ',');
+\c
+LOAD 'unorder_rows';
+SET unorder_rows = on;
+INSERT INTO session_orders SELECT current_setting('unorder_rows.seed'),
+    array_to_string(rows_of_rolled_back('UPDATE dst SET id = id WHERE serial_no <= 20 RETURNING serial_no'), ',');
+SET unorder_rows = off;
+SELECT count(DISTINCT session_seed) AS drawn_seeds,
+       count(DISTINCT processing_order) AS processing_orders,
+       bool_and(processing_order <> array_to_string(rows_of_rolled_back(
+           'UPDATE dst SET id = id WHERE serial_no <= 20 RETURNING serial_no'), ',')) AS changed_from_off
+FROM session_orders;
+DROP TABLE session_orders;
+SET unorder_rows = on;
+-- the order is the statement's: a configured seed, which every session
+-- shares, gives another one; INSERT ... SELECT locks no rows and keeps the
+-- session's seeded shuffle
 SELECT * FROM perturbed('UPDATE dst SET id = id RETURNING serial_no');
 SELECT distinct_orders('UPDATE dst SET id = id RETURNING serial_no') AS orders_over_8_seeds;
 SELECT distinct_orders('INSERT INTO dst (id) SELECT id FROM src RETURNING id') AS orders_over_8_seeds;
+-- with a primary key, its hash orders the rows
+CREATE TABLE keyed (id int PRIMARY KEY, val int);
+INSERT INTO keyed SELECT g, 0 FROM generate_series(1, 20) g;
+EXPLAIN (COSTS OFF) UPDATE keyed SET val = val + 1;
+SELECT * FROM perturbed('UPDATE keyed SET val = val + 1 RETURNING id');
+DROP TABLE keyed;
+RESET unorder_rows;
 
 -- UPDATE ... FROM with several matching source rows: the winner changes
 CREATE TABLE target (id int, val text);

@@ -38,6 +38,7 @@ enum
 	LEVEL_READS_ORDERED = 1 << 2,      /* reads a subquery/CTE with ORDER BY (§4.2) */
 	NODE_TRACKS_ROW_IDENTITY = 1 << 3, /* cursor rows: keep each row's TID for WHERE CURRENT OF */
 	NODE_PASSES_THROUGH = 1 << 4,      /* target list is the child's, column by column (no projection) */
+	LEVEL_LOCKS_ROWS = 1 << 5,         /* an UPDATE, DELETE or MERGE: its source rows are locked in order */
 };
 
 #define PERTURBATION_MAX_KEYS 64

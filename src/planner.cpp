@@ -112,6 +112,9 @@ level_flags(PlannerInfo *root)
 		flags |= LEVEL_HAS_ORDER_BY;
 	if (level_reads_ordered_input(root))
 		flags |= LEVEL_READS_ORDERED;
+	if (root->parse->commandType == CMD_UPDATE || root->parse->commandType == CMD_DELETE ||
+		compat_is_merge(root->parse->commandType))
+		flags |= LEVEL_LOCKS_ROWS;
 	return flags;
 }
 

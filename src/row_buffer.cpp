@@ -192,9 +192,9 @@ spill_route(RowBuffer *buffer, TupleTableSlot *slot, const ItemPointerData *tid,
 	sort_put(buffer, slot, tid, unorder_rows::core::rest_sort_key(buffer->mode, index, rng));
 }
 
-/* Move the in-memory batch into a tuplesort; later rows go there directly. */
+/* The tuplesort that holds a spilled (or keyed) batch, ordered on one int8 key. */
 static void
-spill(RowBuffer *buffer, Rng &rng)
+start_sort(RowBuffer *buffer)
 {
 	int natts = buffer->desc->natts;
 
@@ -220,6 +220,13 @@ spill(RowBuffer *buffer, Rng &rng)
 	buffer->sort = compat_tuplesort_begin_heap(buffer->sort_desc, 1, &key_column, &key_less, &key_collation,
 											   &nulls_first, (int) (buffer->memory_limit / 1024),
 											   buffer->keep_row_identity /* cursors may fetch backward */);
+}
+
+/* Move the in-memory batch into a tuplesort; later rows go there directly. */
+static void
+spill(RowBuffer *buffer, Rng &rng)
+{
+	start_sort(buffer);
 
 	/* row 0 must outlive the memory it was stored in */
 	ExecStoreMinimalTuple(buffer->rows[0], buffer->first_slot, false);
@@ -590,6 +597,17 @@ row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, const ItemPointerData *t
 		else
 			spill(buffer, rng);
 	}
+}
+
+void
+row_buffer_add_keyed(RowBuffer *buffer, TupleTableSlot *slot, uint64 key)
+{
+	Assert(buffer->nrows == 0 && !buffer->in_runs && !buffer->keep_row_identity);
+	if (buffer->sort == NULL)
+		start_sort(buffer);
+	buffer->input_count++;
+	/* int8 order of the key's bits: any fixed order of the keys will do */
+	sort_put(buffer, slot, NULL, (int64) key);
 }
 
 void

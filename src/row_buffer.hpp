@@ -33,6 +33,14 @@ RowBuffer *row_buffer_create(TupleDesc desc, unorder_rows::core::Mode mode, int 
 void row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, const ItemPointerData *tid,
 					unorder_rows::core::Rng &rng);
 
+/*
+ * row_buffer_add_keyed: copy one row into a batch emitted in ascending order
+ * of the keys given, not permuted (rows of DML that locks them: every
+ * session must process the same rows in the same order).  A batch takes
+ * either keyed rows or others, never both.
+ */
+void row_buffer_add_keyed(RowBuffer *buffer, TupleTableSlot *slot, uint64 key);
+
 /* row_buffer_finish: no more rows; decide the order of the batch. */
 void row_buffer_finish(RowBuffer *buffer, unorder_rows::core::Rng &rng);
 

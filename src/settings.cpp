@@ -146,6 +146,12 @@ unorder_rows_effective_seed(void)
 	return (uint64_t) drawn_session_seed();
 }
 
+uint64_t
+unorder_rows_configured_seed(void)
+{
+	return (uint64_t) configured_seed;
+}
+
 /* Show hook of unorder_rows.seed: the seed in effect, drawn one included. */
 static const char *
 show_seed(void)

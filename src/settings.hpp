@@ -25,6 +25,9 @@ bool unorder_rows_active(void);
 /* unorder_rows_effective_seed: the seed in use (the drawn one when set to 0). */
 uint64_t unorder_rows_effective_seed(void);
 
+/* unorder_rows_configured_seed: unorder_rows.seed as set (0: each session draws its own). */
+uint64_t unorder_rows_configured_seed(void);
+
 /* unorder_rows_mode: shuffle or reverse. */
 unorder_rows::core::Mode unorder_rows_mode(void);
 

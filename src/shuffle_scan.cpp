@@ -25,6 +25,7 @@
 #include "fingerprint.hpp"
 #include "perturbation_spec.hpp"
 #include "row_buffer.hpp"
+#include "row_key.hpp"
 #include "row_sample.hpp"
 #include "settings.hpp"
 
@@ -51,6 +52,12 @@ struct UnorderRowsState
 	ItemPointerData child_tid; /* TID of the row the child just returned */
 	ItemPointerData run_first_tid;
 	ItemPointerData lookahead_tid;
+
+	/* DML that locks rows: processed in the order of each row's key (row_key.hpp) */
+	ScanState *row_key_scan; /* the scan of the target table; NULL: not keyed */
+	RowKey *row_key;
+	uint64 child_key; /* key of the row the child just returned */
+	uint64 key_seed;  /* the statement's, the same in every session */
 
 	/* SCOPE_ALL */
 	bool filled;
@@ -184,6 +191,9 @@ fetch_child_row(UnorderRowsState *state, PlanState *child)
 		else
 			state->child_tid = scan->ss_ScanTupleSlot->tts_tid;
 	}
+	/* (an EvalPlanQual recheck returns its one row from elsewhere: no key needed) */
+	if (state->row_key_scan != NULL && !TupIsNull(slot) && !TupIsNull(state->row_key_scan->ss_ScanTupleSlot))
+		state->child_key = row_key_hash(state->row_key, state->row_key_scan->ss_ScanTupleSlot);
 	return slot;
 }
 
@@ -206,21 +216,22 @@ label_row_identity(UnorderRowsState *state, TupleTableSlot *scan_slot, const Ite
 }
 
 /*
- * How the node rearranges rows.  DML locks the rows it processes (and an
- * INSERT waits for a concurrent inserter of the same key) in the order it
- * processes them, so two sessions running the same statement must agree on
- * that order wherever PostgreSQL's own would agree, or they deadlock where
- * one would only wait (SPEC §3.6, §5.5).  A seeded shuffle cannot promise it:
- * sessions whose snapshots differ by one moved row see inputs in orders that
- * differ slightly, and a shuffle of each differs entirely.  Reversal agrees
- * on every pair of rows exactly where the inputs agree, so it deadlocks
- * exactly as often as PostgreSQL's own order, and still changes serials,
- * trigger order and RETURNING on every run.
+ * The rows of an UPDATE, DELETE or MERGE are processed in the order of a key
+ * that every session computes alike (row_key.hpp), so that concurrent runs
+ * of a statement lock rows in one order.  That needs the target table's own
+ * row as its scan returned it; where a join or other node stands between,
+ * the rows are processed in reverse instead (README, known limits).
  */
-static core::Mode
-processing_order_mode(const PerturbationSpec *spec)
+static void
+set_up_processing_order(UnorderRowsState *state, PlanState *child)
 {
-	return spec->kind == KIND_DML ? core::Mode::Reverse : unorder_rows_mode();
+	state->mode = unorder_rows_mode();
+	if (state->spec.kind != KIND_DML || !(state->spec.level_flags & LEVEL_LOCKS_ROWS))
+		return;
+	state->mode = core::Mode::Reverse;
+	state->row_key_scan = find_identity_scan(child);
+	if (state->row_key_scan != NULL)
+		state->row_key = row_key_create(state->row_key_scan->ss_currentRelation);
 }
 
 /* The child node and the permutation machinery. */
@@ -238,7 +249,7 @@ begin_unorder_rows(CustomScanState *node, EState *estate, int eflags)
 	node->custom_ps = list_make1(child);
 	perturbation_spec_read(cscan, &state->spec);
 	state->active = unorder_rows_active() && state->spec.scope != SCOPE_NONE;
-	state->mode = processing_order_mode(&state->spec);
+	set_up_processing_order(state, child);
 
 	if (state->spec.level_flags & NODE_TRACKS_ROW_IDENTITY)
 	{
@@ -277,6 +288,9 @@ prepare_to_permute(UnorderRowsState *state)
 	state->node_seed = unorder_rows::core::derive_node_seed(unorder_rows_effective_seed(), state->fingerprint,
 															(uint64) state->css.ss.ps.plan->plan_node_id);
 	new (&state->rng) Rng(state->node_seed);
+	/* not the session's drawn seed: every session must agree (row_key.hpp) */
+	state->key_seed =
+		unorder_rows::core::derive_node_seed(unorder_rows_configured_seed(), state->fingerprint, 0);
 	state->buffer = row_buffer_create(state->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor, state->mode,
 									  work_mem, state->identity_scan != NULL);
 	if (state->spec.scope == SCOPE_WITHIN_RUNS)
@@ -472,9 +486,12 @@ drop_bound(UnorderRowsState *state, PlanState *child)
 
 /* Add one row of a batch to the sample or the buffer. */
 static void
-add_row(UnorderRowsState *state, TupleTableSlot *slot, const ItemPointerData *tid)
+add_row(UnorderRowsState *state, TupleTableSlot *slot, const ItemPointerData *tid, uint64 key)
 {
-	if (!state->sampling)
+	if (state->row_key_scan != NULL)
+		row_buffer_add_keyed(state->buffer, slot,
+							 hash_bytes_uint32_extended((uint32) key, key ^ state->key_seed));
+	else if (!state->sampling)
 		row_buffer_add(state->buffer, slot, tid, state->rng);
 	else if (!row_sample_add(state->sample, slot, state->rng))
 	{
@@ -516,6 +533,7 @@ exec_all(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 		ExecCopySlot(scan_slot, slot); /* a copy: the child may reuse its slot */
 
 		ItemPointerData first_tid = state->child_tid;
+		uint64 first_key = state->child_key;
 
 		slot = fetch_child_row(state, child);
 		if (TupIsNull(slot) && !fetches_backward(state))
@@ -534,12 +552,12 @@ exec_all(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 				state->sample = row_sample_create(scan_slot->tts_tupleDescriptor, work_mem);
 			row_sample_start(state->sample, state->sample_size);
 		}
-		add_row(state, scan_slot, state->identity_scan != NULL ? &first_tid : NULL);
+		add_row(state, scan_slot, state->identity_scan != NULL ? &first_tid : NULL, first_key);
 		ExecClearTuple(scan_slot);
 		while (!TupIsNull(slot))
 		{
 			state->rows_in++;
-			add_row(state, slot, child_tid(state));
+			add_row(state, slot, child_tid(state), state->child_key);
 			slot = fetch_child_row(state, child);
 		}
 		if (state->sampling)
@@ -897,11 +915,17 @@ explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es)
 	bool within_runs = state->spec.scope == SCOPE_WITHIN_RUNS;
 
 	ExplainPropertyText("Perturbs", perturbation_kind_label(state->spec.kind, within_runs), es);
-	ExplainPropertyText("Permutation",
-						state->mode == core::Mode::Reverse
-							? (within_runs ? "reverse within ties" : "reverse")
-							: (within_runs ? "shuffle within ties" : "shuffle"),
-						es);
+	if (state->row_key_scan != NULL)
+		ExplainPropertyText("Permutation",
+							row_key_uses_primary_key(state->row_key) ? "by hash of the primary key"
+																	 : "by hash of the row",
+							es);
+	else
+		ExplainPropertyText("Permutation",
+							state->mode == core::Mode::Reverse
+								? (within_runs ? "reverse within ties" : "reverse")
+								: (within_runs ? "shuffle within ties" : "shuffle"),
+							es);
 	if (within_runs)
 	{
 		List *context = set_deparse_context_plan(es->deparse_cxt, &cscan->scan.plan, ancestors);

@@ -19,6 +19,18 @@ extern "C"
 }
 #endif
 
+/* Whether a command is a MERGE (PostgreSQL 15 added it). */
+static inline bool
+compat_is_merge(CmdType command)
+{
+#if PG_VERSION_NUM >= 150000
+	return command == CMD_MERGE;
+#else
+	(void) command;
+	return false;
+#endif
+}
+
 /* Whether a node is a TID range scan (PostgreSQL 14 added them). */
 static inline bool
 compat_is_tid_range_scan(const Node *node)

@@ -1,0 +1,33 @@
+/*
+ * row_key.hpp
+ *		A key of a table row that survives UPDATE, for the processing order of
+ *		statements that lock rows.
+ *
+ * Two sessions running the same UPDATE, DELETE or MERGE must lock the same
+ * rows in the same order, or they deadlock where PostgreSQL's own order
+ * would only make one wait (SPEC §3.6, §5.5).  Any permutation of the
+ * input order fails that: a non-HOT UPDATE writes new row versions in the
+ * order it processed them, so the next statement's input is the previous
+ * output, and sessions whose snapshots straddle a commit see the same rows
+ * in orders that one permutation maps apart (a reversal reverses every
+ * pair).  Ordering by a hash of the row's primary key (or of all its
+ * columns when the table has none) gives every session the same order of
+ * the same rows, whatever their place in the table.
+ */
+#ifndef UNORDER_ROWS_ROW_KEY_HPP
+#define UNORDER_ROWS_ROW_KEY_HPP
+
+#include "pg/postgres_includes.hpp"
+
+struct RowKey;
+
+/* row_key_create: the key of rel's rows: its primary key's columns, or all columns. */
+RowKey *row_key_create(Relation rel);
+
+/* row_key_hash: hash of the key columns of a row of the table (as its scan returned it). */
+uint64 row_key_hash(const RowKey *key, TupleTableSlot *row);
+
+/* row_key_uses_primary_key: whether the key is the primary key (for EXPLAIN). */
+bool row_key_uses_primary_key(const RowKey *key);
+
+#endif
