@@ -51,7 +51,7 @@ format:
 # ---------------------------------------------------------------- release tarball
 # `make dist`: unorder_rows-<version>.zip of the committed tree (git archive), the format PGXN
 # takes. The version is META.json's (its first "version" key) and must extend the control
-# file's default_version: 0.1.0 for '0.1' (see CHANGELOG.md).
+# file's default_version: 0.2.0 for '0.2' (see CHANGELOG.md).
 DISTVERSION = $(shell sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' META.json | head -1)
 CONTROLVERSION = $(shell sed -n "s/^default_version = '\([^']*\)'$$/\1/p" $(EXTENSION).control)
 

@@ -8,6 +8,10 @@
  * tokens as the SQL lexer sees them: comments and whitespace vanish,
  * keywords and unquoted identifiers are case-folded, and every literal
  * (numbers, strings, bit strings) counts as one placeholder.
+ *
+ * The same tokens give the text stored for the statistics view: every
+ * literal replaced by $n, as pg_stat_statements stores it, so that no value
+ * (a password in a test fixture) reaches shared memory.
  */
 #include "fingerprint.hpp"
 
@@ -66,20 +70,25 @@ mix_bytes(uint64 hash, const char *bytes, size_t len)
 	return unorder_rows::core::mix_seed(hash, hash_bytes_extended((const unsigned char *) bytes, len, 0));
 }
 
-uint64
-statement_fingerprint(const char *source_text, int location, int length)
+/* One token of a statement; a sign folded into the number after it counts as part of that literal. */
+struct StatementToken
 {
-	if (source_text == NULL)
-		return 0;
+	int token;        /* core_yylex's token code (the sign's character for a lone sign) */
+	TokenClass kind;  /* what it is */
+	int location;     /* where it starts in the text */
+	int length;       /* its length in bytes */
+	const char *word; /* TOKEN_WORD: the case-folded name */
+};
 
-	int total = strlen(source_text);
-
-	if (location < 0 || location > total)
-		location = 0;
-	if (length <= 0 || location + length > total)
-		length = total - location;
-
-	char *text = pnstrdup(source_text + location, length);
+/*
+ * Lex a NUL-terminated statement with PostgreSQL's core scanner and call fn
+ * on each token.  A sign before a number is part of the literal (the parser
+ * folds -5 into one constant); it is an operator only after an operand.
+ */
+template <typename Fn>
+static void
+for_each_statement_token(const char *text, Fn fn)
+{
 	core_yy_extra_type extra;
 	core_YYSTYPE token_value;
 	YYLTYPE token_location;
@@ -87,14 +96,9 @@ statement_fingerprint(const char *source_text, int location, int length)
 
 	/* the parser has warned about this text already (pg_stat_statements does the same) */
 	extra.escape_string_warning = false;
-	uint64 hash = UINT64CONST(0x756e6f7264657273); /* "unorders" */
-
-	/*
-	 * A sign before a number is part of the literal (the parser folds -5
-	 * into one constant); it is an operator only after an operand.
-	 */
 	bool after_operand = false;
 	int pending_sign = 0;
+	int sign_location = 0;
 
 	for (;;)
 	{
@@ -102,46 +106,151 @@ statement_fingerprint(const char *source_text, int location, int length)
 		TokenClass kind = token != 0 ? classify_token(text, token_location, token) : TOKEN_OTHER;
 		bool numeric = kind == TOKEN_LITERAL &&
 					   (isdigit((unsigned char) text[token_location]) || text[token_location] == '.');
+		/* the scanner ends the current token with a NUL in its buffer until the next call */
+		int token_end = token != 0 ? token_location + (int) strlen(extra.scanbuf + token_location) : 0;
+		int start = token_location;
 
-		if (pending_sign != 0 && !numeric)
-			hash = unorder_rows::core::mix_seed(hash, (uint64) pending_sign);
+		if (pending_sign != 0 && numeric)
+			start = sign_location;
+		else if (pending_sign != 0)
+			fn(StatementToken{pending_sign, TOKEN_OTHER, sign_location, 1, NULL});
 		pending_sign = 0;
 		if (token == 0)
 			break;
 		if ((token == '-' || token == '+') && !after_operand)
 		{
 			pending_sign = token;
+			sign_location = token_location;
 			continue;
 		}
+		fn(StatementToken{token, kind, start, token_end - start,
+						  kind == TOKEN_WORD ? token_value.str : NULL});
 		switch (kind)
 		{
 			case TOKEN_LITERAL:
-				/* its value does not matter */
-				hash = unorder_rows::core::mix_seed(hash, UINT64CONST(0x6c69746572616c));
 				after_operand = true;
 				break;
 			case TOKEN_WORD:
-				hash = mix_bytes(hash, token_value.str, strlen(token_value.str));
 				/* an identifier is an operand, a keyword (SELECT, WHERE, ...) is not */
 				after_operand = ScanKeywordLookup(token_value.str, &ScanKeywords) < 0;
 				break;
 			case TOKEN_OPERATOR:
-			{
-				int end = token_location;
-
-				while (is_operator_char(text[end]))
-					end++;
-				hash = mix_bytes(hash, text + token_location, end - token_location);
 				after_operand = false;
 				break;
-			}
 			case TOKEN_OTHER:
-				hash = unorder_rows::core::mix_seed(hash, (uint64) token);
 				after_operand = token == ')' || token == ']' || text[token_location] == '$';
 				break;
 		}
 	}
 	scanner_finish(scanner);
+}
+
+/* The statement's text within the source string, as a palloc'd NUL-terminated copy. */
+static char *
+statement_copy(const char *source_text, int location, int length)
+{
+	int total = strlen(source_text);
+
+	if (location < 0 || location > total)
+		location = 0;
+	if (length <= 0 || location + length > total)
+		length = total - location;
+	return pnstrdup(source_text + location, length);
+}
+
+/* Mix one token into a fingerprint: a literal's value and a word's letter case do not count. */
+static uint64
+mix_token(uint64 hash, const char *text, const StatementToken &token)
+{
+	switch (token.kind)
+	{
+		case TOKEN_LITERAL:
+			return unorder_rows::core::mix_seed(hash, UINT64CONST(0x6c69746572616c));
+		case TOKEN_WORD:
+			return mix_bytes(hash, token.word, strlen(token.word));
+		case TOKEN_OPERATOR:
+		{
+			int end = token.location;
+
+			while (is_operator_char(text[end]))
+				end++;
+			return mix_bytes(hash, text + token.location, end - token.location);
+		}
+		case TOKEN_OTHER:
+			break;
+	}
+	return unorder_rows::core::mix_seed(hash, (uint64) token.token);
+}
+
+uint64
+statement_fingerprint(const char *source_text, int location, int length)
+{
+	if (source_text == NULL)
+		return 0;
+
+	char *text = statement_copy(source_text, location, length);
+	uint64 hash = UINT64CONST(0x756e6f7264657273); /* "unorders" */
+
+	for_each_statement_token(text, [&hash, text](const StatementToken &token)
+							 { hash = mix_token(hash, text, token); });
 	pfree(text);
 	return hash;
+}
+
+/* Where a statement's literals are, and its highest $n parameter. */
+struct LiteralSpans
+{
+	int *spans; /* start and length of each literal */
+	int count;
+	int capacity;
+	int highest_param;
+};
+
+/* Note one token for normalization: a literal's span, or a parameter's number. */
+static void
+note_literal(LiteralSpans *literals, const char *text, const StatementToken &token)
+{
+	if (token.kind == TOKEN_OTHER && text[token.location] == '$')
+		literals->highest_param = Max(literals->highest_param, atoi(text + token.location + 1));
+	if (token.kind != TOKEN_LITERAL)
+		return;
+	/* N'...': the scanner returns the N (keyword NCHAR) and the string apart; keep the N */
+	if (token.length == 1 && (text[token.location] == 'n' || text[token.location] == 'N'))
+		return;
+	if (literals->count == literals->capacity)
+	{
+		literals->capacity *= 2;
+		literals->spans = (int *) repalloc(literals->spans, sizeof(int) * 2 * literals->capacity);
+	}
+	literals->spans[2 * literals->count] = token.location;
+	literals->spans[2 * literals->count + 1] = token.length;
+	literals->count++;
+}
+
+char *
+normalized_statement_text(const char *source_text, int location, int length)
+{
+	if (source_text == NULL)
+		return pstrdup("");
+
+	char *text = statement_copy(source_text, location, length);
+	LiteralSpans literals = {(int *) palloc(sizeof(int) * 2 * 8), 0, 8, 0};
+	StringInfoData normalized;
+	int copied = 0;
+
+	for_each_statement_token(text, [&literals, text](const StatementToken &token)
+							 { note_literal(&literals, text, token); });
+
+	/* constants become $n after the statement's own parameters, as in pg_stat_statements */
+	initStringInfo(&normalized);
+	for (int i = 0; i < literals.count; i++)
+	{
+		appendBinaryStringInfo(&normalized, text + copied, literals.spans[2 * i] - copied);
+		appendStringInfo(&normalized, "$%d", literals.highest_param + i + 1);
+		copied = literals.spans[2 * i] + literals.spans[2 * i + 1];
+	}
+	appendStringInfoString(&normalized, text + copied);
+	pfree(literals.spans);
+	pfree(text);
+	return normalized.data;
 }

@@ -1,6 +1,7 @@
 /*
  * fingerprint.hpp
- *		The statement fingerprint that seeds a statement's permutations.
+ *		The statement fingerprint that seeds a statement's permutations, and
+ *		the statement text without its constants.
  */
 #ifndef UNORDER_ROWS_FINGERPRINT_HPP
 #define UNORDER_ROWS_FINGERPRINT_HPP
@@ -14,5 +15,14 @@
  * order when the test database is created anew.  0 if there is no text.
  */
 uint64 statement_fingerprint(const char *source_text, int location, int length);
+
+/*
+ * normalized_statement_text: the statement's text with every constant (number,
+ * string, bit string, with a sign folded into a number) replaced by $n,
+ * numbered after the highest parameter the text already has, as
+ * pg_stat_statements shows it; palloc'd.  The tokens are those the
+ * fingerprint hashes, so two statements with one fingerprint read alike.
+ */
+char *normalized_statement_text(const char *source_text, int location, int length);
 
 #endif

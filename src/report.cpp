@@ -9,26 +9,34 @@
  * to the server log, so a CI log can replay a failure.
  *
  * When the library is in shared_preload_libraries, the statistics table
- * (one entry per database and statement fingerprint: query text, calls, rows
- * perturbed, kinds of open order) lives in shared memory, bounded by
- * unorder_rows.max_statements; the least-called entry makes room for a new
+ * (one entry per role, database and statement fingerprint: query text,
+ * calls, rows perturbed, kinds of open order) lives in shared memory, bounded
+ * by unorder_rows.max_statements; the least-called entry makes room for a new
  * one.  Locking: the LWLock protects the hash table; shared mode to update
  * an existing entry (counters under the entry's spinlock), exclusive mode to
  * insert, evict or reset.
+ *
+ * Visibility follows pg_stat_statements: the text is stored normalized
+ * (constants replaced by $n), and a role sees the text and fingerprint of
+ * another role's statements only with the privileges of pg_read_all_stats
+ * (superusers have them); everyone sees the counters.
  */
 #include "pg/postgres_includes.hpp"
 
 extern "C"
 {
+#include "catalog/pg_authid.h"
 #include "common/hashfn.h"
 #include "mb/pg_wchar.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
+#include "utils/acl.h"
 #include "utils/hsearch.h"
 }
 
+#include "fingerprint.hpp"
 #include "perturbation_spec.hpp"
 #include "report.hpp"
 #include "settings.hpp"
@@ -58,6 +66,7 @@ static int max_statements = 1000;
 
 struct StatisticsKey
 {
+	Oid userid; /* the role that ran the statement (GetUserId, as pg_stat_statements) */
 	Oid dbid;
 	uint64 fingerprint;
 };
@@ -150,14 +159,15 @@ evict_least_called(void)
 		hash_search(statistics, &victim->key, HASH_REMOVE, NULL);
 }
 
-/* Count one perturbed execution of a statement. */
+/* Count one perturbed execution of a statement (text: its own text, not yet normalized). */
 static void
-record_statement(uint64 fingerprint, const char *query, int query_len, int64 rows, int32 kinds)
+record_statement(uint64 fingerprint, const char *text, int text_len, int64 rows, int32 kinds)
 {
 	StatisticsKey key;
 	StatisticsEntry *entry;
 
 	memset(&key, 0, sizeof(key));
+	key.userid = GetUserId();
 	key.dbid = MyDatabaseId;
 	key.fingerprint = fingerprint;
 
@@ -166,6 +176,9 @@ record_statement(uint64 fingerprint, const char *query, int query_len, int64 row
 	if (entry == NULL)
 	{
 		LWLockRelease(shared->lock);
+		/* normalize outside the lock, as pg_stat_statements does: only new entries need it */
+		char *query = normalized_statement_text(text, 0, text_len);
+
 		LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 		entry = (StatisticsEntry *) hash_search(statistics, &key, HASH_FIND, NULL);
 		if (entry == NULL)
@@ -179,12 +192,13 @@ record_statement(uint64 fingerprint, const char *query, int query_len, int64 row
 			entry->calls = 0;
 			entry->rows_perturbed = 0;
 			entry->kinds = 0;
-			int len = Min(query_len, STATEMENT_TEXT_LEN - 1);
+			int len = Min((int) strlen(query), STATEMENT_TEXT_LEN - 1);
 
 			len = pg_mbcliplen(query, len, len);
 			memcpy(entry->query, query, len);
 			entry->query[len] = '\0';
 		}
+		pfree(query);
 	}
 	SpinLockAcquire(&entry->mutex);
 	entry->calls++;
@@ -345,8 +359,17 @@ unorder_rows_install_report_hooks(void)
 extern "C"
 {
 	PG_FUNCTION_INFO_V1(unorder_rows_statements);
+	PG_FUNCTION_INFO_V1(unorder_rows_statements_0_2);
 	PG_FUNCTION_INFO_V1(unorder_rows_reset);
+	PG_FUNCTION_INFO_V1(unorder_rows_reset_0_2);
 }
+
+/* The SQL-level signatures of unorder_rows_statements, by their number of columns. */
+enum StatementsApi
+{
+	STATEMENTS_API_0_1 = 5, /* fingerprint, query, calls, rows_perturbed, open_orders; this database */
+	STATEMENTS_API_0_2 = 7  /* userid and dbid first; every database, as pg_stat_statements */
+};
 
 /* Raise the usual error when the library was not preloaded. */
 static void
@@ -359,30 +382,39 @@ require_shared_statistics(void)
 						errhint("Add unorder_rows to shared_preload_libraries and restart the server.")));
 }
 
-/* unorder_rows_statements: one row per perturbed statement of this database. */
-extern "C" Datum
-unorder_rows_statements(PG_FUNCTION_ARGS)
+/*
+ * One row per perturbed statement, in the columns of the installed extension
+ * version (an older SQL definition may run against a newer library).
+ */
+static void
+statements_internal(FunctionCallInfo fcinfo, StatementsApi api)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid userid = GetUserId();
+	/* pg_stat_statements' rule: superusers and roles with pg_read_all_stats's privileges see all */
+	bool is_allowed_role = has_privs_of_role(userid, ROLE_PG_READ_ALL_STATS);
 	HASH_SEQ_STATUS scan;
 	StatisticsEntry *entry;
 
 	require_shared_statistics();
 	compat_init_materialized_srf(fcinfo);
+	if (rsinfo->setDesc->natts != (int) api)
+		elog(ERROR, "incorrect number of output arguments");
 
 	LWLockAcquire(shared->lock, LW_SHARED);
 	hash_seq_init(&scan, statistics);
 	while ((entry = (StatisticsEntry *) hash_seq_search(&scan)) != NULL)
 	{
-		Datum values[5];
-		bool nulls[5] = {false, false, false, false, false};
+		Datum values[STATEMENTS_API_0_2];
+		bool nulls[STATEMENTS_API_0_2] = {false, false, false, false, false, false, false};
 		Datum kinds[KIND_COUNT];
 		int nkinds = 0;
+		int i = 0;
 		int64 calls;
 		int64 rows;
 		int32 kind_bits;
 
-		if (entry->key.dbid != MyDatabaseId)
+		if (api == STATEMENTS_API_0_1 && entry->key.dbid != MyDatabaseId)
 			continue;
 		SpinLockAcquire(&entry->mutex);
 		calls = entry->calls;
@@ -394,20 +426,50 @@ unorder_rows_statements(PG_FUNCTION_ARGS)
 			if (kind_bits & (1 << kind))
 				kinds[nkinds++] =
 					CStringGetTextDatum(perturbation_kind_label((PerturbationKind) kind, false));
-		values[0] = Int64GetDatum((int64) entry->key.fingerprint);
-		values[1] = CStringGetTextDatum(entry->query);
-		values[2] = Int64GetDatum(calls);
-		values[3] = Int64GetDatum(rows);
-		values[4] = PointerGetDatum(construct_array(kinds, nkinds, TEXTOID, -1, false, TYPALIGN_INT));
+		if (api == STATEMENTS_API_0_2)
+		{
+			values[i++] = ObjectIdGetDatum(entry->key.userid);
+			values[i++] = ObjectIdGetDatum(entry->key.dbid);
+		}
+		if (is_allowed_role || entry->key.userid == userid)
+		{
+			values[i++] = Int64GetDatum((int64) entry->key.fingerprint);
+			values[i++] = CStringGetTextDatum(entry->query);
+		}
+		else
+		{
+			/* like pg_stat_statements' queryid, the fingerprint would tell statements apart */
+			nulls[i++] = true;
+			values[i++] = CStringGetTextDatum("<insufficient privilege>");
+		}
+		values[i++] = Int64GetDatum(calls);
+		values[i++] = Int64GetDatum(rows);
+		values[i++] = PointerGetDatum(construct_array(kinds, nkinds, TEXTOID, -1, false, TYPALIGN_INT));
+		Assert(i == (int) api);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	LWLockRelease(shared->lock);
+}
+
+/* unorder_rows_statements as extension version 0.1 declares it (5 columns, this database). */
+extern "C" Datum
+unorder_rows_statements(PG_FUNCTION_ARGS)
+{
+	statements_internal(fcinfo, STATEMENTS_API_0_1);
 	return (Datum) 0;
 }
 
-/* unorder_rows_reset: forget every statement of every database. */
+/* unorder_rows_statements since version 0.2: with userid and dbid, every database. */
 extern "C" Datum
-unorder_rows_reset(PG_FUNCTION_ARGS)
+unorder_rows_statements_0_2(PG_FUNCTION_ARGS)
+{
+	statements_internal(fcinfo, STATEMENTS_API_0_2);
+	return (Datum) 0;
+}
+
+/* Forget the statements of a role, a database and a fingerprint; 0 matches any. */
+static void
+reset_statements(Oid userid, Oid dbid, uint64 fingerprint)
 {
 	HASH_SEQ_STATUS scan;
 	StatisticsEntry *entry;
@@ -416,7 +478,25 @@ unorder_rows_reset(PG_FUNCTION_ARGS)
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	hash_seq_init(&scan, statistics);
 	while ((entry = (StatisticsEntry *) hash_seq_search(&scan)) != NULL)
-		hash_search(statistics, &entry->key, HASH_REMOVE, NULL);
+		if ((userid == InvalidOid || entry->key.userid == userid) &&
+			(dbid == InvalidOid || entry->key.dbid == dbid) &&
+			(fingerprint == 0 || entry->key.fingerprint == fingerprint))
+			hash_search(statistics, &entry->key, HASH_REMOVE, NULL);
 	LWLockRelease(shared->lock);
+}
+
+/* unorder_rows_reset() as version 0.1 declares it: forget every statement. */
+extern "C" Datum
+unorder_rows_reset(PG_FUNCTION_ARGS)
+{
+	reset_statements(InvalidOid, InvalidOid, 0);
+	PG_RETURN_VOID();
+}
+
+/* unorder_rows_reset(userid, dbid, fingerprint) since 0.2: 0 for any, as pg_stat_statements_reset. */
+extern "C" Datum
+unorder_rows_reset_0_2(PG_FUNCTION_ARGS)
+{
+	reset_statements(PG_GETARG_OID(0), PG_GETARG_OID(1), (uint64) PG_GETARG_INT64(2));
 	PG_RETURN_VOID();
 }

@@ -1,7 +1,9 @@
 /*
  * test_report.cpp
  *		Cross-session reporting (unorder_rows_statements) and replay of a
- *		failing statement alone, on a server with the library preloaded.
+ *		failing statement alone, on a server with the library preloaded; who
+ *		sees which statement text and who may reset (issue 14), which need the
+ *		shared statistics and so cannot be checked by pg_regress here.
  */
 #include "catch2/catch.hpp"
 
@@ -160,4 +162,184 @@ TEST_CASE("a seed replays the same order after the test database is created anew
 	CHECK(first == second);
 	CHECK(first != std::vector<std::string>(second.size(), ""));
 	admin.exec("DROP DATABASE replay_db");
+}
+
+namespace
+{
+
+/*
+ * Roles alice and bob, each able to read only its own table, and reader, a
+ * member of pg_read_all_stats; the statistics reset.  The setup of issue 14.
+ */
+void
+set_up_two_roles(Connection &admin)
+{
+	admin.exec("DROP TABLE IF EXISTS secret_t, bob_t");
+	admin.exec("DROP ROLE IF EXISTS alice");
+	admin.exec("DROP ROLE IF EXISTS bob");
+	admin.exec("DROP ROLE IF EXISTS reader");
+	admin.exec(
+		"CREATE ROLE alice LOGIN; CREATE ROLE bob LOGIN; CREATE ROLE reader LOGIN IN ROLE pg_read_all_stats");
+	admin.exec("CREATE TABLE secret_t (id int, note text); GRANT SELECT ON secret_t TO alice");
+	admin.exec("INSERT INTO secret_t SELECT g, 'note ' || g FROM generate_series(1, 10) g");
+	admin.exec(
+		"CREATE TABLE bob_t AS SELECT g AS id FROM generate_series(1, 10) g; GRANT SELECT ON bob_t TO bob");
+	admin.exec("SELECT unorder_rows_reset()");
+}
+
+/* A second database, other_db, with a table o that alice reads. */
+void
+create_other_database(Instance &instance, Connection &admin)
+{
+	admin.exec("DROP DATABASE IF EXISTS other_db WITH (FORCE)");
+	admin.exec("CREATE DATABASE other_db");
+	instance.connect({"other_db", "postgres", ""})
+		.exec("CREATE TABLE o AS SELECT g FROM generate_series(1, 5) g; GRANT SELECT ON o TO alice");
+}
+
+/* A session of role with unorder_rows on. */
+Connection
+session_of(Instance &instance, const std::string &role, const std::string &dbname = "postgres")
+{
+	return instance.connect({dbname, role, "-c unorder_rows.enabled=on"});
+}
+
+/* What a role reads from the view: role, whether the fingerprint shows, text, calls; ordered by role. */
+const char *const kVisibleRows = "SELECT userid::regrole, fingerprint IS NOT NULL, query, calls "
+								 "FROM unorder_rows_statements ORDER BY userid::regrole::text, query";
+
+} // namespace
+
+TEST_CASE("unorder_rows_statements shows other roles' text only to pg_read_all_stats, without literals",
+		  "[report][privileges]")
+{
+	Instance &instance = report_instance();
+	Connection admin = instance.connect();
+	set_up_two_roles(admin);
+
+	session_of(instance, "alice").rows("select id from secret_t where note <> 'hunter2-password';");
+	session_of(instance, "bob").rows("SELECT id FROM bob_t WHERE id <= 7 AND id > -1.5e1 LIMIT 5");
+
+	/* each role its own text, normalized, and for the other role's statement only the counters */
+	CHECK(session_of(instance, "alice").rows(kVisibleRows) ==
+		  std::vector<std::string>{"alice|t|select id from secret_t where note <> $1|1",
+								   "bob|f|<insufficient privilege>|1"});
+	CHECK(session_of(instance, "bob").rows(kVisibleRows) ==
+		  std::vector<std::string>{"alice|f|<insufficient privilege>|1",
+								   "bob|t|SELECT id FROM bob_t WHERE id <= $1 AND id > $2 LIMIT $3|1"});
+	/* pg_read_all_stats and superusers see every text */
+	const std::vector<std::string> everything{
+		"alice|t|select id from secret_t where note <> $1|1",
+		"bob|t|SELECT id FROM bob_t WHERE id <= $1 AND id > $2 LIMIT $3|1"};
+	CHECK(session_of(instance, "reader").rows(kVisibleRows) == everything);
+	CHECK(admin.rows(kVisibleRows) == everything);
+	/* the literal is nowhere in shared memory: not even the superuser finds it */
+	CHECK(admin.value("SELECT count(*) FROM unorder_rows_statements WHERE query LIKE '%hunter2%'") == "0");
+	/* the function behind the view hides the same (bob calls it directly) */
+	CHECK(
+		session_of(instance, "bob")
+			.value(
+				"SELECT count(*) FROM unorder_rows_statements() WHERE query = '<insufficient privilege>'") ==
+		"1");
+}
+
+TEST_CASE("unorder_rows_statements lists every database, with userid and dbid", "[report][privileges]")
+{
+	Instance &instance = report_instance();
+	Connection admin = instance.connect();
+	set_up_two_roles(admin);
+	create_other_database(instance, admin);
+	session_of(instance, "alice", "other_db").rows("SELECT g FROM o WHERE g > 1");
+	session_of(instance, "alice").rows("select id from secret_t where note <> 'x'");
+
+	CHECK(session_of(instance, "alice")
+			  .rows("SELECT d.datname, s.query FROM unorder_rows_statements s JOIN pg_database d ON d.oid = "
+					"s.dbid WHERE s.userid = 'alice'::regrole ORDER BY d.datname") ==
+		  std::vector<std::string>{"other_db|SELECT g FROM o WHERE g > $1",
+								   "postgres|select id from secret_t where note <> $1"});
+	admin.exec("DROP DATABASE other_db WITH (FORCE)");
+}
+
+TEST_CASE("only superusers and granted roles reset, per role, database or fingerprint",
+		  "[report][privileges]")
+{
+	Instance &instance = report_instance();
+	Connection admin = instance.connect();
+	set_up_two_roles(admin);
+	create_other_database(instance, admin);
+	auto run_statements = [&instance]()
+	{
+		session_of(instance, "alice").rows("select id from secret_t where note <> 'a'");
+		session_of(instance, "alice", "other_db").rows("SELECT g FROM o WHERE g > 1");
+		Connection bob = session_of(instance, "bob");
+		bob.rows("SELECT id FROM bob_t LIMIT 3");
+		bob.rows("SELECT id FROM bob_t LIMIT 4 OFFSET 1");
+	};
+	auto remaining = [&admin]()
+	{
+		return admin.rows(
+			"SELECT userid::regrole, d.datname, query FROM unorder_rows_statements s "
+			"JOIN pg_database d ON d.oid = s.dbid ORDER BY userid::regrole::text, d.datname, query");
+	};
+	const std::string alice_postgres = "alice|postgres|select id from secret_t where note <> $1";
+	const std::string alice_other = "alice|other_db|SELECT g FROM o WHERE g > $1";
+	const std::string bob_limit = "bob|postgres|SELECT id FROM bob_t LIMIT $1";
+	const std::string bob_offset = "bob|postgres|SELECT id FROM bob_t LIMIT $1 OFFSET $2";
+	run_statements();
+	REQUIRE(remaining() == std::vector<std::string>{alice_other, alice_postgres, bob_limit, bob_offset});
+
+	/* bob may not reset, not even his own statements */
+	for (const char *reset : {"SELECT unorder_rows_reset()", "SELECT unorder_rows_reset('bob'::regrole)"})
+	{
+		auto error = session_of(instance, "bob").error_of(reset);
+		REQUIRE(error.has_value());
+		CHECK(error->find("permission denied for function unorder_rows_reset") != std::string::npos);
+	}
+
+	/* per role */
+	admin.exec("SELECT unorder_rows_reset(userid => 'alice'::regrole)");
+	CHECK(remaining() == std::vector<std::string>{bob_limit, bob_offset});
+	/* per fingerprint, which bob reads from his own row */
+	std::string fingerprint =
+		session_of(instance, "bob")
+			.value("SELECT fingerprint FROM unorder_rows_statements WHERE query LIKE '%OFFSET%'");
+	admin.exec("SELECT unorder_rows_reset(fingerprint => " + fingerprint + ")");
+	CHECK(remaining() == std::vector<std::string>{bob_limit});
+
+	/* per database, by a role granted EXECUTE */
+	admin.exec("SELECT unorder_rows_reset()");
+	run_statements();
+	admin.exec("GRANT EXECUTE ON FUNCTION unorder_rows_reset(oid, oid, bigint) TO reader");
+	session_of(instance, "reader")
+		.exec("SELECT unorder_rows_reset(dbid => (SELECT oid FROM pg_database WHERE "
+			  "datname = 'postgres'))");
+	CHECK(remaining() == std::vector<std::string>{alice_other});
+	admin.exec("REVOKE EXECUTE ON FUNCTION unorder_rows_reset(oid, oid, bigint) FROM reader");
+	admin.exec("DROP DATABASE other_db WITH (FORCE)");
+}
+
+TEST_CASE("a database still at extension version 0.1 hides other roles' text too", "[report][privileges]")
+{
+	Instance &instance = report_instance();
+	Connection admin = instance.connect();
+	set_up_two_roles(admin);
+	admin.exec("DROP DATABASE IF EXISTS legacy_db");
+	admin.exec("CREATE DATABASE legacy_db");
+	{
+		Connection legacy_admin = instance.connect({"legacy_db", "postgres", ""});
+		legacy_admin.exec("CREATE EXTENSION unorder_rows VERSION '0.1'");
+		legacy_admin.exec(
+			"CREATE TABLE secret_t AS SELECT g AS id, 'note' AS note FROM generate_series(1, 10) g");
+		legacy_admin.exec("GRANT SELECT ON secret_t TO alice");
+	}
+	session_of(instance, "alice", "legacy_db")
+		.rows("select id from secret_t where note <> 'hunter2-password'");
+
+	/* 0.1's function: five columns, this database only, executable by every role */
+	const char *legacy_rows = "SELECT fingerprint IS NOT NULL, query, calls FROM unorder_rows_statements()";
+	CHECK(session_of(instance, "bob", "legacy_db").rows(legacy_rows) ==
+		  std::vector<std::string>{"f|<insufficient privilege>|1"});
+	CHECK(session_of(instance, "alice", "legacy_db").rows(legacy_rows) ==
+		  std::vector<std::string>{"t|select id from secret_t where note <> $1|1"});
+	admin.exec("DROP DATABASE legacy_db WITH (FORCE)");
 }
