@@ -19,6 +19,11 @@ extern "C"
 }
 #endif
 
+/* The OID of pg_read_all_stats (PostgreSQL 14 renamed the symbol). */
+#if PG_VERSION_NUM < 140000
+#define ROLE_PG_READ_ALL_STATS DEFAULT_ROLE_READ_ALL_STATS
+#endif
+
 /* Whether a command is a MERGE (PostgreSQL 15 added it). */
 static inline bool
 compat_is_merge(CmdType command)
