@@ -64,7 +64,10 @@ SELECT * FROM values_over_seeds($$
 -- whichever 7 rows the LIMIT picks, exactly 7 outer rows find a match.
 BEGIN;
 SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;
-SET LOCAL enable_material = off; SET LOCAL enable_memoize = off;
+SET LOCAL enable_material = off;
+DO $$ BEGIN  -- Memoize exists from PostgreSQL 14 on
+    PERFORM set_config(name, 'off', true) FROM pg_settings WHERE name = 'enable_memoize';
+END $$;
 SELECT * FROM values_over_seeds($$
     SELECT count(s.id) FROM rs_t a LEFT JOIN (SELECT id FROM rs_t LIMIT 7) s ON s.id = a.id $$);
 -- ... and the pick: 7 different rows, the same for every outer row (the join
