@@ -50,6 +50,7 @@ SELECT pg_describe_object(classid, objid, 0) AS object
 FROM pg_depend
 WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'unorder_rows')
+  AND classid <> 'pg_type'::regclass  -- PostgreSQL 18 also lists the view's row types
 ORDER BY 1;
 SELECT attname, format_type(atttypid, atttypmod) AS type
 FROM pg_attribute
