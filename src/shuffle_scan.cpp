@@ -229,9 +229,16 @@ set_up_processing_order(UnorderRowsState *state, PlanState *child)
 	if (state->spec.kind != KIND_DML || !(state->spec.level_flags & LEVEL_LOCKS_ROWS))
 		return;
 	state->mode = core::Mode::Reverse;
-	state->row_key_scan = find_identity_scan(child);
-	if (state->row_key_scan != NULL)
-		state->row_key = row_key_create(state->row_key_scan->ss_currentRelation);
+	if (state->spec.scope != SCOPE_ALL)
+		return;
+	/* the scan's own slot must hold the table's row: not an index-only scan's */
+	ScanState *scan = find_identity_scan(child);
+
+	if (scan != NULL && !IsA(scan, IndexOnlyScanState))
+	{
+		state->row_key_scan = scan;
+		state->row_key = row_key_create(scan->ss_currentRelation);
+	}
 }
 
 /* The child node and the permutation machinery. */
@@ -489,8 +496,7 @@ static void
 add_row(UnorderRowsState *state, TupleTableSlot *slot, const ItemPointerData *tid, uint64 key)
 {
 	if (state->row_key_scan != NULL)
-		row_buffer_add_keyed(state->buffer, slot,
-							 hash_bytes_uint32_extended((uint32) key, key ^ state->key_seed));
+		row_buffer_add_keyed(state->buffer, slot, core::mix_seed(state->key_seed, key));
 	else if (!state->sampling)
 		row_buffer_add(state->buffer, slot, tid, state->rng);
 	else if (!row_sample_add(state->sample, slot, state->rng))

@@ -24,13 +24,14 @@ import argparse
 import collections
 import json
 import math
+import os
 import re
 import sys
 import time
 
 import psycopg2
 
-sys.path.insert(0, __import__("os").path.dirname(__file__))
+sys.path.insert(0, os.path.dirname(__file__))
 import generate  # noqa: E402
 
 # Aggregates whose result does not depend on the order of their input (floats aside).
