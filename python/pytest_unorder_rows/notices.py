@@ -35,6 +35,7 @@ class Statement:
     perturbations: Tuple[Perturbation, ...]
     seed: Optional[int]
     executions: int = 1
+    phase: str = "call"  # setup, call or teardown of the test
 
 
 def parse(message: str, detail: Optional[str]) -> Optional[Statement]:
@@ -69,13 +70,15 @@ def parse_libpq_text(notice: str) -> Optional[Statement]:
 class TestLog:
     """The perturbed statements of one test, bounded in memory."""
 
-    statements: Dict[Tuple[str, Tuple[Perturbation, ...]], Statement] = field(default_factory=dict)
+    statements: Dict[Tuple[str, str, Tuple[Perturbation, ...]], Statement] = field(default_factory=dict)
     dropped: int = 0
     executions: int = 0
+    phase: str = "call"
 
     def add(self, statement: Statement) -> None:
         self.executions += 1
-        key = (statement.text, statement.perturbations)
+        statement.phase = self.phase
+        key = (statement.phase, statement.text, statement.perturbations)
         known = self.statements.get(key)
         if known is not None:
             known.executions += 1
@@ -93,13 +96,17 @@ class TestLog:
         return counts
 
     def render(self) -> str:
-        """The report section of a failing test."""
+        """The report section of a failing test: the test's own statements first."""
         lines: List[str] = []
-        for statement in self.statements.values():
-            times = f" ({statement.executions} times)" if statement.executions > 1 else ""
-            lines.append(f"{statement.text or '(statement text not reported)'}{times}")
-            for p in statement.perturbations:
-                lines.append(f"    {p.kind}: {p.rows} rows above {p.node}")
+        for phase in ("call", "setup", "teardown"):
+            statements = [s for s in self.statements.values() if s.phase == phase]
+            if statements and phase != "call":
+                lines.append(f"during {phase} (fixtures):")
+            for statement in statements:
+                times = f" ({statement.executions} times)" if statement.executions > 1 else ""
+                lines.append(f"{statement.text or '(statement text not reported)'}{times}")
+                for p in statement.perturbations:
+                    lines.append(f"    {p.kind}: {p.rows} rows above {p.node}")
         if self.dropped:
             lines.append(f"... and {self.dropped} more executions of other statements")
         return "\n".join(lines)

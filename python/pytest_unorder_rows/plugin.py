@@ -178,15 +178,16 @@ class UnorderRowsRun:
         if hasattr(item, "_request") and not item._request:
             item._initrequest()  # a rerun, as pytest-rerunfailures does it
         self.connections.apply(state)
-        self.log = TestLog()
+        self.log = TestLog(phase="setup")
         reports = [call_and_report(item, "setup", log=False)]
         if reports[0].passed and not item.config.getoption("setuponly", False):
+            self.log.phase = "call"
             reports.append(call_and_report(item, "call", log=False))
         return reports, self.log
 
-    @staticmethod
-    def _teardown(item, reports, nextitem) -> None:
+    def _teardown(self, item, reports, nextitem) -> None:
         """The item's teardown, keeping what ``nextitem`` (the item's parent for a rerun) needs."""
+        self.log.phase = "teardown"
         reports.append(call_and_report(item, "teardown", log=False, nextitem=nextitem))
         if hasattr(item, "_request"):
             item._request = False

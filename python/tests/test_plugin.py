@@ -115,6 +115,29 @@ def test_failing_test_shows_its_perturbed_statements(suite):
     assert "ORDER BY id" not in result.stdout.str()
 
 
+def test_statements_of_fixtures_come_after_the_tests_own(suite):
+    suite.makepyfile(test_fixture='''
+import pytest
+from test_suite import rows
+
+@pytest.fixture
+def two():
+    return rows("SELECT id FROM plugin_rows LIMIT 2")
+
+def test_uses_fixture(two):
+    assert rows("SELECT max(id) FROM (SELECT id FROM plugin_rows LIMIT 3) s") == [3]
+''')
+    result = run(suite, "--unorder-rows", "test_fixture.py")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*- unorder_rows: statements whose row order was perturbed -*",
+        "SELECT max(id) FROM (SELECT id FROM plugin_rows LIMIT 3) s",
+        f"    rows picked by LIMIT without ORDER BY: {ROWS} rows above Seq Scan on plugin_rows",
+        "during setup (fixtures):",
+        "SELECT id FROM plugin_rows LIMIT 2",
+    ])
+
+
 def test_summary_lists_passing_tests_that_ran_perturbed_statements(suite):
     result = run(suite, "--unorder-rows")
     result.stdout.fnmatch_lines([
