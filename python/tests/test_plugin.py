@@ -292,3 +292,22 @@ def test_server_without_the_library_fails_the_run(pytester, monkeypatch, plain):
 
     loaded = run(pytester, "--unorder-rows", "--unorder-rows-load")
     loaded.assert_outcomes(passed=2, failed=2)
+
+
+def test_seed_follows_pytest_randomly(suite):
+    # pytest-randomly is not packaged by Debian: a stand-in registered under its plugin name
+    # offers its option, as the real one does (an int in config.option.randomly_seed).
+    suite.makeconftest('''
+def pytest_addoption(parser):
+    parser.addoption("--randomly-seed", type=int, dest="randomly_seed", default=None)
+
+class Randomly:
+    pass
+
+def pytest_configure(config):
+    config.pluginmanager.register(Randomly(), "randomly")
+''')
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider", "--unorder-rows", "--randomly-seed=4294967295",
+                                        "-k", "sorted")
+    result.assert_outcomes(passed=1)
+    assert header_seed(result)[0] == 4294967295 % 2147483647
