@@ -103,6 +103,7 @@ class Connections:
             pass
         else:
             self._wrap_classmethod(psycopg.Connection, "connect", self._psycopg_connect)
+            self._wrap_classmethod(psycopg.AsyncConnection, "connect", self._psycopg_async_connect)
             # psycopg.connect is Connection.connect bound at import time
             self._wrap(psycopg, "connect", lambda _: lambda *a, **k: psycopg.Connection.connect(*a, **k))
 
@@ -132,13 +133,15 @@ class Connections:
         def connect(dsn=None, connection_factory=None, cursor_factory=None, **kwargs):
             from psycopg2.extensions import make_dsn, parse_dsn
 
+            asynchronous = {k: kwargs.pop(k) for k in ("async", "async_") if k in kwargs}
             params = parse_dsn(make_dsn(dsn, **kwargs)) if (dsn or kwargs) else {}
             params["options"] = merge_options(params.get("options") or os.environ.get("PGOPTIONS"),
                                               connections.state.options())
             conn = original(make_dsn(**params), connection_factory=connection_factory,
-                            cursor_factory=cursor_factory)
+                            cursor_factory=cursor_factory, **asynchronous)
             conn.notices = _Psycopg2Notices(connections.on_statement)
-            connections._register(conn, conn.get_dsn_parameters())
+            if not any(asynchronous.values()):  # an async connection is not ready to query yet
+                connections._register(conn, conn.get_dsn_parameters())
             return conn
 
         return connect
@@ -157,6 +160,24 @@ class Connections:
             conn = original(cls, make_conninfo(**params), **extra)
             conn.add_notice_handler(_psycopg_notice_handler(connections.on_statement))
             connections._register(conn, conn.info.get_parameters())
+            return conn
+
+        return connect
+
+    def _psycopg_async_connect(self, original):
+        """Settings and notices; live switching needs a synchronous connection, so not that."""
+        connections = self
+
+        async def connect(cls, conninfo="", **kwargs):
+            from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+            params = conninfo_to_dict(make_conninfo(conninfo, **{k: v for k, v in kwargs.items()
+                                                                  if k not in _PSYCOPG_ARGS}))
+            params["options"] = merge_options(params.get("options") or os.environ.get("PGOPTIONS"),
+                                              connections.state.options())
+            extra = {k: v for k, v in kwargs.items() if k in _PSYCOPG_ARGS}
+            conn = await original(cls, make_conninfo(**params), **extra)
+            conn.add_notice_handler(_psycopg_notice_handler(connections.on_statement))
             return conn
 
         return connect

@@ -265,6 +265,27 @@ def test_first_row_psycopg():
     ])
 
 
+def test_async_psycopg3_gets_the_settings_and_its_notices_are_collected(suite):
+    suite.makepyfile(test_async='''
+import asyncio, psycopg
+
+async def first_row():
+    conn = await psycopg.AsyncConnection.connect("")
+    async with conn:
+        cur = await conn.execute("SELECT id FROM plugin_rows LIMIT 1")
+        return [r[0] for r in await cur.fetchall()]
+
+def test_first_row_async():
+    assert asyncio.run(first_row()) == [1]
+''')
+    result = run(suite, "--unorder-rows", "test_async.py")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "SELECT id FROM plugin_rows LIMIT 1",
+        f"    rows picked by LIMIT without ORDER BY: {ROWS} rows above Seq Scan on plugin_rows",
+    ])
+
+
 def test_xdist_workers_share_the_seed(suite):
     pytest.importorskip("xdist")
     suite.makepyfile(test_seeds='''
