@@ -66,11 +66,11 @@ ur_free_port() {
 }
 
 ur_workdir() {
-  local var=$1 name=$2 dir
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/unorder_rows_$name.XXXXXX")
-  chmod 755 "$dir" # the server user keeps its socket and log below
-  _ur_dirs+=("$dir")
-  printf -v "$var" '%s' "$dir"
+  # no locals: printf -v must reach the caller's VAR, whatever its name
+  _ur_new_dir=$(mktemp -d "${TMPDIR:-/tmp}/unorder_rows_$2.XXXXXX")
+  chmod 755 "$_ur_new_dir" # the server user keeps its socket and log below
+  _ur_dirs+=("$_ur_new_dir")
+  printf -v "$1" '%s' "$_ur_new_dir"
 }
 
 ur_keep() { _ur_kept+=("$1"); }
