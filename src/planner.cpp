@@ -5,7 +5,7 @@
  * PostgreSQL knows, at each query level, which order it promised and which
  * orders the plan relies on: they are the pathkeys of the paths it builds.
  * So the nodes are added as paths, at the points where an observer can see
- * an order that SQL leaves open (SPEC §3), once the planner has chosen its
+ * an order that SQL leaves open (docs/order-contract.md §3), once the planner has chosen its
  * paths at that stage (create_upper_paths_hook):
  *	- UPPERREL_FINAL: the query level's result (ties only, under ORDER BY),
  *	  the rows a LIMIT picks from, the rows a DML statement processes;
@@ -13,7 +13,7 @@
  *	- UPPERREL_WINDOW: window function input;
  *	- UPPERREL_DISTINCT: the rows DISTINCT ON picks from.
  * A node copies the cost, rows and pathkeys of the path it wraps, so the
- * planner's choices stay exactly as they were (SPEC §5.4), and it only ever
+ * planner's choices stay exactly as they were (docs/order-contract.md §5.4), and it only ever
  * permutes within runs equal on the wrapped path's pathkeys when it has any
  * that someone may rely on, so no order the plan depends on is broken.
  *

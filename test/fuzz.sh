@@ -18,7 +18,7 @@
 # The server runs with shared_preload_libraries=unorder_rows and unorder_rows.enabled=on.
 # Pass/fail: no backend may crash, trip an assertion or PANIC (server log), and the server must
 # answer afterwards.  Then every query sqlsmith saw fail is replayed twice on the same data, with
-# the extension off and on, each in a transaction rolled back: SPEC §5.5 allows no error that
+# the extension off and on, each in a transaction rolled back: docs/order-contract.md §5.5 allows no error that
 # would not happen with the extension off, so any query whose error differs fails the run unless
 # the difference is explained by order alone (see classify_differences below).
 set -euo pipefail
@@ -155,7 +155,7 @@ awk '{ key = $1 " " $2; msg = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", msg)
   | sort -n >"$work/compared.tsv"
 
 # Classify the differences.  The extension changes which row comes first (and which rows a
-# LIMIT picks, SPEC §5.1), so when several rows would fail, another row's error may come first,
+# LIMIT picks, docs/order-contract.md §5.1), so when several rows would fail, another row's error may come first,
 # and a LIMIT without ORDER BY, everywhere in sqlsmith's queries, may pick rows that fail or
 # none that do: such a difference could happen with the extension off too, under another plan
 # or data layout ("order").  A statement timeout on either side is load ("timeout").  What

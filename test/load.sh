@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load, leak and fault tests of unorder_rows against a throwaway server (SPEC §5.5).
+# Load, leak and fault tests of unorder_rows against a throwaway server (docs/order-contract.md §5.5).
 #
 #   test/load.sh                              # CI default: about 1.7 minutes
 #   LOAD_DURATION=600 LOAD_CLIENTS=32 test/load.sh
@@ -314,7 +314,7 @@ fi
 # ---------------------------------------------------------------- 6. deadlocks
 # Concurrent UPDATEs of the same rows lock them in processing order.  With the extension off
 # every session scans them in the same order and they queue; with it on the order is a hash of
-# each row's key, the same in every session (SPEC §3.6, §5.5), so they must queue just as well.
+# each row's key, the same in every session (docs/order-contract.md §3.6, §5.5), so they must queue just as well.
 # A fresh table for each mode: the first non-HOT updates move rows, which is where an order
 # that depends on the rows' places (a reversal, a per-session shuffle) deadlocks.
 if [ "${LOAD_DEADLOCK_PROBE:-1}" != 0 ]; then

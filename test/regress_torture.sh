@@ -6,8 +6,8 @@
 # Runs the server's own regression suite (src/test/regress, parallel schedule) against a
 # throwaway server with unorder_rows preloaded and on, with a fixed seed, then classifies every
 # test's output against its expected file(s) with test/torture/classify.py: exact, order-only,
-# plan-only (EXPLAIN differs only by the UnorderRows nodes, SPEC 5.4), allowed (a difference
-# SPEC 5.1 permits, listed in test/torture/allowed.txt) or failed. A crash in the server log
+# plan-only (EXPLAIN differs only by the UnorderRows nodes, docs/order-contract.md §5.4), allowed (a difference
+# docs/order-contract.md §5.1 permits, listed in test/torture/allowed.txt) or failed. A crash in the server log
 # fails the run too. Exits non-zero on any failure; diffs of failures are kept in the output
 # directory (printed at the end).
 #
