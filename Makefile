@@ -13,6 +13,8 @@ OBJS = \
 	src/perturbation_spec.o \
 	src/shuffle_scan.o \
 	src/row_buffer.o \
+	src/row_buffer_runs.o \
+	src/row_buffer_sort.o \
 	src/row_sample.o \
 	src/row_key.o \
 	src/report.o \
