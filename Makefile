@@ -10,6 +10,11 @@ OBJS = \
 	src/settings.o \
 	src/planner.o \
 	src/order_analysis.o \
+	src/plan_nodes.o \
+	src/node.o \
+	src/node_plan.o \
+	src/cursor.o \
+	src/aggregates.o \
 	src/perturbation_spec.o \
 	src/shuffle_scan.o \
 	src/row_buffer.o \

@@ -22,11 +22,11 @@
  */
 #include "pg/postgres_includes.hpp"
 
+#include "aggregates.hpp"
+#include "node.hpp"
 #include "order_analysis.hpp"
-#include "perturbation_spec.hpp"
 #include "planner.hpp"
 #include "settings.hpp"
-#include "shuffle_scan.hpp"
 
 /* ---- saved hook values ---- */
 

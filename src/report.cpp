@@ -37,10 +37,9 @@ extern "C"
 }
 
 #include "fingerprint.hpp"
-#include "perturbation_spec.hpp"
+#include "node.hpp"
 #include "report.hpp"
 #include "settings.hpp"
-#include "shuffle_scan.hpp"
 
 /* ---- settings ---- */
 

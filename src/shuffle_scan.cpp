@@ -23,7 +23,8 @@
 
 #include "core/seed.hpp"
 #include "fingerprint.hpp"
-#include "perturbation_spec.hpp"
+#include "node.hpp"
+#include "plan_nodes.hpp"
 #include "row_buffer.hpp"
 #include "row_key.hpp"
 #include "row_sample.hpp"
@@ -92,17 +93,11 @@ struct UnorderRowsState
 	bool spilled;
 };
 
-static Node *create_unorder_rows_state(CustomScan *cscan);
 static void begin_unorder_rows(CustomScanState *node, EState *estate, int eflags);
 static TupleTableSlot *exec_unorder_rows(CustomScanState *node);
 static void end_unorder_rows(CustomScanState *node);
 static void rescan_unorder_rows(CustomScanState *node);
 static void explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es);
-
-CustomScanMethods unorder_rows_scan_methods = {
-	"UnorderRows",
-	create_unorder_rows_state,
-};
 
 static const CustomExecMethods unorder_rows_exec_methods = {
 	"UnorderRows",
@@ -120,22 +115,8 @@ static const CustomExecMethods unorder_rows_exec_methods = {
 	explain_unorder_rows,
 };
 
-void
-unorder_rows_register_scan(void)
-{
-	RegisterCustomScanMethods(&unorder_rows_scan_methods);
-}
-
-bool
-is_unorder_rows_scan(const Plan *plan)
-{
-	return plan != NULL && IsA(plan, CustomScan) &&
-		   ((const CustomScan *) plan)->methods == &unorder_rows_scan_methods;
-}
-
-/* Allocate the executor state of one node. */
-static Node *
-create_unorder_rows_state(CustomScan *cscan)
+Node *
+unorder_rows_create_state(CustomScan *cscan)
 {
 	UnorderRowsState *state = (UnorderRowsState *) palloc0(sizeof(UnorderRowsState));
 
@@ -144,32 +125,11 @@ create_unorder_rows_state(CustomScan *cscan)
 	return (Node *) state;
 }
 
-/* The table a heap scan node reads, or NULL for any other node. */
-static Relation
-heap_scan_relation(PlanState *planstate)
-{
-	switch (nodeTag(planstate))
-	{
-		case T_SeqScanState:
-		case T_SampleScanState:
-		case T_IndexScanState:
-		case T_IndexOnlyScanState:
-		case T_BitmapHeapScanState:
-		case T_TidScanState:
-			return ((ScanState *) planstate)->ss_currentRelation;
-		default:
-			return compat_is_tid_range_scan((const Node *) planstate)
-					   ? ((ScanState *) planstate)->ss_currentRelation
-					   : NULL;
-	}
-}
-
 /* The heap scan under Result/Limit nodes that WHERE CURRENT OF would address. */
 static ScanState *
 find_identity_scan(PlanState *planstate)
 {
-	while (planstate != NULL && (IsA(planstate, ResultState) || IsA(planstate, LimitState)))
-		planstate = outerPlanState(planstate);
+	planstate = skip_result_and_limit_state(planstate);
 	if (planstate == NULL || heap_scan_relation(planstate) == NULL)
 		return NULL;
 	return (ScanState *) planstate;
@@ -247,7 +207,7 @@ begin_unorder_rows(CustomScanState *node, EState *estate, int eflags)
 {
 	UnorderRowsState *state = (UnorderRowsState *) node;
 	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
-	Plan *child_plan = (Plan *) linitial(cscan->custom_plans);
+	Plan *child_plan = unorder_rows_child(cscan);
 	TupleDesc desc = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
 
 	/* rows are buffered here, so the child never needs to go backward */
@@ -735,100 +695,15 @@ exec_unorder_rows(CustomScanState *node)
 	return exec_all(state, child, scan_slot);
 }
 
-/* A short name for the node that feeds ours, as EXPLAIN would name it. */
+/* A short name for the node that feeds ours, as EXPLAIN would name it; scans name their table. */
 static const char *
 input_description(PlanState *child)
 {
-	const char *name;
-
-	switch (nodeTag(child->plan))
-	{
-		case T_SeqScan:
-			name = "Seq Scan";
-			break;
-		case T_SampleScan:
-			name = "Sample Scan";
-			break;
-		case T_IndexScan:
-			name = "Index Scan";
-			break;
-		case T_IndexOnlyScan:
-			name = "Index Only Scan";
-			break;
-		case T_BitmapHeapScan:
-			name = "Bitmap Heap Scan";
-			break;
-		case T_TidScan:
-			name = "Tid Scan";
-			break;
-		case T_SubqueryScan:
-			name = "Subquery Scan";
-			break;
-		case T_CteScan:
-			name = "CTE Scan";
-			break;
-		case T_FunctionScan:
-			name = "Function Scan";
-			break;
-		case T_ForeignScan:
-			name = "Foreign Scan";
-			break;
-		case T_NestLoop:
-			name = "Nested Loop";
-			break;
-		case T_MergeJoin:
-			name = "Merge Join";
-			break;
-		case T_HashJoin:
-			name = "Hash Join";
-			break;
-		case T_Sort:
-			name = "Sort";
-			break;
-		case T_IncrementalSort:
-			name = "Incremental Sort";
-			break;
-		case T_Agg:
-			name = "Aggregate";
-			break;
-		case T_WindowAgg:
-			name = "WindowAgg";
-			break;
-		case T_Append:
-			name = "Append";
-			break;
-		case T_MergeAppend:
-			name = "Merge Append";
-			break;
-		case T_Gather:
-			name = "Gather";
-			break;
-		case T_GatherMerge:
-			name = "Gather Merge";
-			break;
-		case T_SetOp:
-			name = "SetOp";
-			break;
-		case T_Unique:
-			name = "Unique";
-			break;
-		case T_Limit:
-			name = "Limit";
-			break;
-		case T_Result:
-			name = "Result";
-			break;
-		case T_ProjectSet:
-			name = "ProjectSet";
-			break;
-		default:
-			name = compat_is_tid_range_scan((const Node *) child->plan) ? "Tid Range Scan" : "plan node";
-			break;
-	}
-
-	/* scans name their table */
+	const char *name = plan_node_properties(child->plan).explain_name;
 	Relation rel = heap_scan_relation(child);
 
+	if (name == NULL)
+		name = "plan node";
 	if (rel == NULL)
 		return name;
 	return psprintf("%s on %s", name, RelationGetRelationName(rel));
