@@ -17,6 +17,9 @@ OBJS = \
 	src/aggregates.o \
 	src/perturbation_spec.o \
 	src/shuffle_scan.o \
+	src/shuffle_scan_all.o \
+	src/shuffle_scan_runs.o \
+	src/shuffle_scan_explain.o \
 	src/row_buffer.o \
 	src/row_buffer_runs.o \
 	src/row_buffer_sort.o \
