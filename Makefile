@@ -9,6 +9,7 @@ OBJS = \
 	src/module.o \
 	src/settings.o \
 	src/planner.o \
+	src/query_level.o \
 	src/order_analysis.o \
 	src/plan_nodes.o \
 	src/node.o \
