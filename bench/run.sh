@@ -8,7 +8,7 @@
 # Measures the library installed in $PG_CONFIG's pkglibdir (run `make && make install` first to
 # measure the working tree). It is copied once at the start and loaded from that copy by path, so
 # a `make install` during the run cannot mix two builds. The bench starts its own throwaway server
-# with test/pg_instance.sh in $BENCH_DIR (wiped at start, stopped at exit); log in $BENCH_DIR.log.
+# with test/server.sh in $BENCH_DIR (wiped at start, stopped at exit); log in $BENCH_DIR.log.
 #
 # 1. pgbench -S (select-only), scale $SCALE, $CLIENTS clients, $THREADS threads, $DURATION s per run;
 #    configs interleaved (start rotated every round) for $ROUNDS rounds; each run follows a server
