@@ -325,49 +325,49 @@ rule_limit_reads_sample(SettleInput &in)
 	return SETTLE_NEXT;
 }
 
-#define RULE(why, fn)                                                                                        \
-	{                                                                                                        \
-		why, fn                                                                                              \
-	}
-#define FUNCTION_ROWS                                                                                        \
-	RULE("§4.3, §4.4: rows made only by functions and VALUES keep their order", rule_function_rows_kept)
-#define SINGLE_ROW RULE("one row has no order", rule_single_row)
-#define ONE_PER_STRETCH RULE("one node per stretch of rows", rule_one_node_per_stretch)
-#define CURRENT_OF RULE("§5.1: WHERE CURRENT OF finds the row just fetched", rule_cursor_current_of)
+/* The rules, each with the clause of docs/order-contract.md it implements (or its reason). */
+static constexpr SettleRule function_rows_kept = {
+	"§4.3, §4.4: rows made only by functions and VALUES keep their order", rule_function_rows_kept};
+static constexpr SettleRule single_row = {"one row has no order", rule_single_row};
+static constexpr SettleRule subquery_result_in_array = {
+	"§3.1: a subquery's result order is visible only through ARRAY(subquery)", rule_subquery_result_in_array};
+static constexpr SettleRule cursor_lock_rows = {
+	"§5.1: a cursor's LockRows sees the row WHERE CURRENT OF names", rule_cursor_lock_rows};
+static constexpr SettleRule cursor_current_of = {"§5.1: WHERE CURRENT OF finds the row just fetched",
+												 rule_cursor_current_of};
+static constexpr SettleRule limit_input_finite = {"§4.6: a LIMIT over what may never end still stops early",
+												  rule_limit_input_finite};
+static constexpr SettleRule order_sensitive_aggregates = {
+	"§3.4: only order-sensitive aggregates see their input order", rule_order_sensitive_aggregates};
+static constexpr SettleRule one_node_per_stretch = {"one node per stretch of rows: two could undo each other",
+													rule_one_node_per_stretch};
+static constexpr SettleRule limit_reads_sample = {"§3.2: only the rows the LIMIT reads are sampled",
+												  rule_limit_reads_sample};
 
 /* The rules of each kind, in the order they are applied. */
-static const SettleRule result_rules[] = {
-	FUNCTION_ROWS,
-	SINGLE_ROW,
-	RULE("§3.1: a subquery's result order is visible only through ARRAY(subquery)",
-		 rule_subquery_result_in_array),
-	RULE("§5.1: a cursor's LockRows sees the row WHERE CURRENT OF names", rule_cursor_lock_rows),
-	CURRENT_OF,
-	ONE_PER_STRETCH,
+static constexpr SettleRule result_rules[] = {
+	function_rows_kept, single_row,        subquery_result_in_array,
+	cursor_lock_rows,   cursor_current_of, one_node_per_stretch,
 };
-static const SettleRule limit_rules[] = {
-	FUNCTION_ROWS,
-	SINGLE_ROW,
-	RULE("§4.6: a LIMIT over what may never end still stops early", rule_limit_input_finite),
-	CURRENT_OF,
-	ONE_PER_STRETCH,
-	RULE("§3.2: only the rows the LIMIT reads are sampled", rule_limit_reads_sample),
+static constexpr SettleRule limit_rules[] = {
+	function_rows_kept, single_row,           limit_input_finite,
+	cursor_current_of,  one_node_per_stretch, limit_reads_sample,
 };
-static const SettleRule aggregate_rules[] = {
-	FUNCTION_ROWS,
-	SINGLE_ROW,
-	RULE("§3.4: only order-sensitive aggregates see their input order", rule_order_sensitive_aggregates),
-	ONE_PER_STRETCH,
+static constexpr SettleRule aggregate_rules[] = {
+	function_rows_kept,
+	single_row,
+	order_sensitive_aggregates,
+	one_node_per_stretch,
 };
-static const SettleRule window_or_distinct_rules[] = {
-	FUNCTION_ROWS,
-	SINGLE_ROW,
-	ONE_PER_STRETCH,
+static constexpr SettleRule window_or_distinct_rules[] = {
+	function_rows_kept,
+	single_row,
+	one_node_per_stretch,
 };
 /* DML sources skip the single-row rule */
-static const SettleRule dml_rules[] = {
-	RULE("§4.3, §4.4: INSERT ... VALUES and function rows keep their order", rule_function_rows_kept),
-	ONE_PER_STRETCH,
+static constexpr SettleRule dml_rules[] = {
+	function_rows_kept,
+	one_node_per_stretch,
 };
 
 /* A kind's rules: a pointer to the first and their number. */
@@ -377,10 +377,12 @@ struct SettleRules
 	size_t count;
 };
 
-#define RULES_OF(array)                                                                                      \
-	{                                                                                                        \
-		array, lengthof(array)                                                                               \
-	}
+template <size_t N>
+static SettleRules
+rules_of(const SettleRule (&rules)[N])
+{
+	return SettleRules{rules, N};
+}
 
 /* settle_rules: the ordered rules that decide what a node of this kind does. */
 static SettleRules
@@ -389,16 +391,16 @@ settle_rules(PerturbationKind kind)
 	switch (kind)
 	{
 		case KIND_RESULT:
-			return RULES_OF(result_rules);
+			return rules_of(result_rules);
 		case KIND_LIMIT:
-			return RULES_OF(limit_rules);
+			return rules_of(limit_rules);
 		case KIND_AGGREGATE:
-			return RULES_OF(aggregate_rules);
+			return rules_of(aggregate_rules);
 		case KIND_WINDOW:
 		case KIND_DISTINCT:
-			return RULES_OF(window_or_distinct_rules);
+			return rules_of(window_or_distinct_rules);
 		case KIND_DML:
-			return RULES_OF(dml_rules);
+			return rules_of(dml_rules);
 	}
 	elog(ERROR, "unorder_rows: unknown perturbation kind %d", (int) kind);
 	return SettleRules{NULL, 0};
@@ -427,7 +429,11 @@ settle_node(FinalizeContext *ctx, CustomScan *cscan, Plan *parent)
 
 	for (size_t i = 0; i < rules.count; i++)
 		if (rules.rules[i].apply(in) == SETTLE_OFF)
+		{
+			elog(DEBUG2, "unorder_rows: node %d removed (%s)", cscan->scan.plan.plan_node_id,
+				 rules.rules[i].why);
 			return deactivate_node(cscan, &in.spec);
+		}
 	perturbation_spec_write(cscan, &in.spec);
 	return &cscan->scan.plan;
 }
