@@ -6,7 +6,7 @@
 #   FUZZ_SEED=7 test/fuzz.sh           # other queries (FUZZ_SEED=random: a fresh one)
 #
 # Environment:
-#   PG_CONFIG          PostgreSQL to test (default /opt/pg/15-cassert/bin/pg_config)
+#   PG_CONFIG          PostgreSQL to test (default UR_CASSERT_PG_CONFIG of test/server.sh)
 #   FUZZ_DURATION      seconds of sqlsmith in total, split over the rounds (default 100)
 #   FUZZ_ROUNDS        rounds, each with another setting variant and a fresh copy of the data (default 4)
 #   FUZZ_MAX_QUERIES   per round, stop after this many queries too (default: no limit)
@@ -25,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=SCRIPTDIR/server.sh
 . test/server.sh
-export PG_CONFIG=${PG_CONFIG:-/opt/pg/15-cassert/bin/pg_config}
+export PG_CONFIG=${PG_CONFIG:-$UR_CASSERT_PG_CONFIG}
 duration=${FUZZ_DURATION:-100}
 rounds=${FUZZ_ROUNDS:-4}
 max_queries=${FUZZ_MAX_QUERIES:-}

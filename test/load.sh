@@ -5,7 +5,7 @@
 #   LOAD_DURATION=600 LOAD_CLIENTS=32 test/load.sh
 #
 # Environment:
-#   PG_CONFIG             PostgreSQL to test (default /opt/pg/15-cassert/bin/pg_config)
+#   PG_CONFIG             PostgreSQL to test (default UR_CASSERT_PG_CONFIG of test/server.sh)
 #   LOAD_CLIENTS          pgbench clients (default 16)
 #   LOAD_DURATION         pgbench seconds (default 60)
 #   LOAD_LEAK_BLOCKS      blocks of the leak check, memory sampled after each (default 6)
@@ -33,7 +33,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=SCRIPTDIR/server.sh
 . test/server.sh
-export PG_CONFIG=${PG_CONFIG:-/opt/pg/15-cassert/bin/pg_config}
+export PG_CONFIG=${PG_CONFIG:-$UR_CASSERT_PG_CONFIG}
 clients=${LOAD_CLIENTS:-16}
 duration=${LOAD_DURATION:-60}
 leak_blocks=${LOAD_LEAK_BLOCKS:-6}

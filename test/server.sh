@@ -20,8 +20,11 @@
 # ur_on_exit instead of setting their own.  initdb and postgres refuse to run as root, so as root
 # the servers run as the unprivileged user "postgres" (created if missing).
 
-# The one place that names the default PostgreSQL.
+# The one place that names the default PostgreSQL, and the assertion-enabled build the fuzzing
+# and load tests default to (../shared/tools/pgbuild 15 --cassert).
 UR_DEFAULT_PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+# shellcheck disable=SC2034 # used by the scripts that source this one
+UR_CASSERT_PG_CONFIG=/opt/pg/15-cassert/bin/pg_config
 # shellcheck disable=SC2034 # used by the scripts that source this one
 ur_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
