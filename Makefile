@@ -9,10 +9,21 @@ OBJS = \
 	src/module.o \
 	src/settings.o \
 	src/planner.o \
+	src/query_level.o \
 	src/order_analysis.o \
+	src/plan_nodes.o \
+	src/node.o \
+	src/node_plan.o \
+	src/cursor.o \
+	src/aggregates.o \
 	src/perturbation_spec.o \
 	src/shuffle_scan.o \
+	src/shuffle_scan_all.o \
+	src/shuffle_scan_runs.o \
+	src/shuffle_scan_explain.o \
 	src/row_buffer.o \
+	src/row_buffer_runs.o \
+	src/row_buffer_sort.o \
 	src/row_sample.o \
 	src/row_key.o \
 	src/report.o \

@@ -8,7 +8,7 @@
 # Measures the library installed in $PG_CONFIG's pkglibdir (run `make && make install` first to
 # measure the working tree). It is copied once at the start and loaded from that copy by path, so
 # a `make install` during the run cannot mix two builds. The bench starts its own throwaway server
-# with test/pg_instance.sh in $BENCH_DIR (wiped at start, stopped at exit); log in $BENCH_DIR.log.
+# with test/server.sh in $BENCH_DIR (wiped at start, stopped at exit); log in $BENCH_DIR.log.
 #
 # 1. pgbench -S (select-only), scale $SCALE, $CLIENTS clients, $THREADS threads, $DURATION s per run;
 #    configs interleaved (start rotated every round) for $ROUNDS rounds; each run follows a server
@@ -52,11 +52,13 @@
 # flagged). jit=off everywhere (JIT compile time would only penalize the ORDER BY random() baseline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=SCRIPTDIR/../test/server.sh
+. test/server.sh
 
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+ur_pg_config
 BINDIR=$("$PG_CONFIG" --bindir)
 DIR=${BENCH_DIR:-/tmp/unorder_rows_bench}
-PORT=${BENCH_PORT:-55440}
+PORT=${BENCH_PORT:-$(ur_free_port)}
 PARTS=${PARTS:-pgbench,ab,micro,read}
 SCALE=${SCALE:-10}
 CLIENTS=${CLIENTS:-4}
@@ -100,11 +102,9 @@ pin_server() {
   for p in "$pm" $(pgrep -P "$pm"); do taskset -a -pc "$SERVER_CPUS" "$p" >/dev/null; done
 }
 server() {
-  test/pg_instance.sh restart "$DIR" "$PORT" "${COMMON[@]}" "$@" >>"$LOG" 2>&1
+  ur_server_restart "$DIR" "$PORT" "${COMMON[@]}" "$@" >>"$LOG" 2>&1
   pin_server
 }
-cleanup() { test/pg_instance.sh stop "$DIR" >/dev/null 2>&1 || true; }
-trap cleanup EXIT
 
 # median of the numbers on stdin
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }

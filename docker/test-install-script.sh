@@ -24,6 +24,8 @@
 # Prints one line per check and "N passed, N failed" at the end; exits non-zero on any failure.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=SCRIPTDIR/../test/server.sh
+. "$repo/test/server.sh"
 docker_dir=$repo/docker
 major=${PG_MAJOR:-15}
 fresh_root=no
@@ -37,17 +39,15 @@ fail() { failed=$((failed + 1)); echo "  FAILED: $*"; }
 # expect LABEL WANT GOT
 expect() { if [ "$2" = "$3" ]; then pass "$1 ($3)"; else fail "$1: got '$3', want '$2'"; fi; }
 
-work=$(mktemp -d /tmp/unorder_rows_docker_test.XXXXXX)
-chmod 755 "$work"
-port=$(( 20000 + RANDOM % 20000 ))
+work=""
+ur_workdir work docker_test
+port=$(ur_free_port)
 bgpid=""
 cleanup() {
   if [ -n "$bgpid" ]; then kill "$bgpid" 2>/dev/null || true; fi
-  "$repo/test/pg_instance.sh" stop "$work/pg" >/dev/null 2>&1 || true
   if mountpoint -q "$work/root/proc" 2>/dev/null; then umount "$work/root/proc" || true; fi
-  rm -rf "$work"
 }
-trap cleanup EXIT
+ur_on_exit cleanup
 
 dockerfile=$docker_dir/Dockerfile
 entrypoint=$docker_dir/unorder-rows-entrypoint.sh
@@ -185,7 +185,7 @@ start_like() {
   for ((i = 1; i < ${#words[@]}; i++)); do
     [ "${words[i]}" = -c ] && { settings+=("${words[i + 1]}"); i=$((i + 1)); }
   done
-  "$repo/test/pg_instance.sh" restart "$work/pg" "$port" "${settings[@]}"
+  ur_server_restart "$work/pg" "$port" "${settings[@]}"
 }
 
 start_like --
@@ -219,7 +219,7 @@ start_like UNORDER_ROWS_ENABLED=off --
 expect "docker run -e UNORDER_ROWS_ENABLED=off image: SHOW unorder_rows" off "$(q -c 'SHOW unorder_rows')"
 expect "... PGOPTIONS='-c unorder_rows.enabled=on' turns it on for a client" on \
   "$(PGOPTIONS='-c unorder_rows.enabled=on' q -c 'SHOW unorder_rows')"
-"$repo/test/pg_instance.sh" stop "$work/pg"
+ur_server_stop "$work/pg"
 
 # A real server started through the entrypoint, the next entrypoint being a plain exec.
 printf '#!/bin/sh\nexec "$@"\n' >"$work/exec.sh"

@@ -3,16 +3,18 @@
 #
 #   ur_setup_pg             sets PG_CONFIG, PG_BINDIR; installs unorder_rows if it is missing
 #   ur_start_server VAR [name=value ...]
-#                           starts a throwaway server (test/pg_instance.sh), sets VAR to its
+#                           starts a throwaway server (test/server.sh), sets VAR to its
 #                           directory and exports PGHOST/PGPORT/PGUSER; stopped on exit
 #   ur_plugin_python DIR    makes a virtual environment in DIR that sees Debian's Python
 #                           packages, installs the pytest plugin (python/) into it as a user
 #                           would (pip, no network) and prints its interpreter
+# and everything test/server.sh offers (ur_workdir, ur_on_exit, ...).
 #
-# Environment: PG_CONFIG (default: Debian's PostgreSQL 15), UNORDER_ROWS_INSTALL=always to
-# rebuild and reinstall the extension from this checkout even if one is installed.
+# Environment: PG_CONFIG (default: UR_DEFAULT_PG_CONFIG of test/server.sh), UNORDER_ROWS_INSTALL=always
+# to rebuild and reinstall the extension from this checkout even if one is installed.
 
-ur_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=SCRIPTDIR/../test/server.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../test/server.sh"
 
 ur_as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"
@@ -22,10 +24,7 @@ ur_as_root() {
 }
 
 ur_setup_pg() {
-  if [ -z "${PG_CONFIG:-}" ]; then
-    PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-    [ -x "$PG_CONFIG" ] || PG_CONFIG=$(command -v pg_config || true)
-  fi
+  ur_pg_config
   if [ -z "$PG_CONFIG" ] || [ ! -x "$PG_CONFIG" ]; then
     # Nothing installed yet: the install script brings the server headers and pg_config.
     ur_as_root "$ur_repo/docker/install-unorder-rows.sh" --pg-major "${PG_MAJOR:-15}"
@@ -49,23 +48,11 @@ ur_setup_pg() {
 ur_start_server() {
   local var=$1; shift
   local dir port
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/unorder_rows_example.XXXXXX")
-  chmod 755 "$dir"
-  port=$(( 20000 + RANDOM % 20000 ))
-  _ur_servers+=("$dir")
-  trap _ur_cleanup EXIT
-  "$ur_repo/test/pg_instance.sh" start "$dir" "$port" "$@"
+  ur_workdir dir example
+  port=$(ur_free_port)
+  ur_server_start "$dir" "$port" "$@"
   printf -v "$var" '%s' "$dir"
   export PGHOST=$dir PGPORT=$port PGUSER=postgres
-}
-
-_ur_servers=()
-_ur_cleanup() {
-  local d
-  for d in "${_ur_servers[@]}"; do
-    "$ur_repo/test/pg_instance.sh" stop "$d" || true
-    rm -rf "$d"
-  done
 }
 
 ur_plugin_python() {

@@ -1,8 +1,8 @@
--- SPEC §3.4: the input order of order-sensitive aggregates and window
+-- docs/order-contract.md §3.4: the input order of order-sensitive aggregates and window
 -- functions without an ORDER BY of their own is changed; aggregates that do
 -- not depend on order, and those with their own ORDER BY, are left alone.
 LOAD 'unorder_rows';
--- (the aggregated values change with the order, as SPEC §5.1 allows, so only
+-- (the aggregated values change with the order, as docs/order-contract.md §5.1 allows, so only
 -- whether every run changed is shown; the multiset of elements is checked below)
 CREATE TABLE events AS
     SELECT g AS id, g % 3 AS grp, 'e' || g AS label FROM generate_series(1, 30) g;

@@ -1,4 +1,4 @@
--- SPEC §3.6: the processing order of INSERT ... SELECT, UPDATE, DELETE and
+-- docs/order-contract.md §3.6: the processing order of INSERT ... SELECT, UPDATE, DELETE and
 -- MERGE is changed: serial assignment, trigger firing order, RETURNING order,
 -- and which source row wins in UPDATE ... FROM.
 LOAD 'unorder_rows';
@@ -31,7 +31,7 @@ EXPLAIN (COSTS OFF) UPDATE dst SET id = id;
 RESET unorder_rows;
 
 -- Concurrent sessions running the same UPDATE or DELETE must lock its rows in
--- one order (SPEC §3.6, §5.5): the processing order follows a hash of each
+-- one order (docs/order-contract.md §3.6, §5.5): the processing order follows a hash of each
 -- row's key, the same in every session whatever seed the session drew, so two
 -- sessions never deadlock where they would not with the extension off.  Three
 -- sessions, three drawn seeds, one processing order, not the table's.

@@ -1,6 +1,6 @@
 -- Cases found by test/fuzz.sh (sqlsmith), minimized.  Each made the server
 -- fail with unorder_rows on: an assertion failure, or an error PostgreSQL
--- does not raise with the extension off (SPEC §5.5).  Each must now return
+-- does not raise with the extension off (docs/order-contract.md §5.5).  Each must now return
 -- what it returns with the extension off.
 LOAD 'unorder_rows';
 

@@ -1,10 +1,10 @@
--- SPEC §3.2: LIMIT / OFFSET / FETCH FIRST without ORDER BY change which rows
+-- docs/order-contract.md §3.2: LIMIT / OFFSET / FETCH FIRST without ORDER BY change which rows
 -- are picked, not only their order; so does LIMIT 1 ... FOR UPDATE SKIP LOCKED.
 LOAD 'unorder_rows';
 CREATE TABLE jobs AS SELECT g AS id, 'job ' || g AS payload FROM generate_series(1, 50) g;
 ANALYZE jobs;
 
--- the first row of an unordered LIMIT 1 differs in every run (SPEC §5.2)
+-- the first row of an unordered LIMIT 1 differs in every run (docs/order-contract.md §5.2)
 SELECT * FROM perturbation_check('SELECT id FROM jobs LIMIT 1')
 WHERE NOT order_changed;
 SELECT count(*) AS runs, bool_and(order_changed) AS picked_another_row

@@ -1,4 +1,4 @@
--- SPEC §3.6 for MERGE (PostgreSQL 15 and later; expected/merge_1.out is the
+-- docs/order-contract.md §3.6 for MERGE (PostgreSQL 15 and later; expected/merge_1.out is the
 -- output of older servers, which do not know the command).
 LOAD 'unorder_rows';
 -- MERGE processes its source in a perturbed order (trigger order shows it)

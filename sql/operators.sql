@@ -1,4 +1,4 @@
--- SPEC §3.5: the output order of GROUP BY, DISTINCT, set operations, joins,
+-- docs/order-contract.md §3.5: the output order of GROUP BY, DISTINCT, set operations, joins,
 -- partitioned and inherited tables and parallel plans is changed.
 LOAD 'unorder_rows';
 CREATE TABLE a AS SELECT g AS id, g % 5 AS k FROM generate_series(1, 40) g;

@@ -1,4 +1,4 @@
--- SPEC §4: what is never changed by default, and the settings that perturb
+-- docs/order-contract.md §4: what is never changed by default, and the settings that perturb
 -- §4.2-§4.5 anyway for a stricter run.
 LOAD 'unorder_rows';
 CREATE TABLE nums AS SELECT g AS id, g % 4 AS k FROM generate_series(1, 24) g;

@@ -1,4 +1,4 @@
--- SPEC §3 at every query level: subqueries, CTEs, SQL and PL/pgSQL function
+-- docs/order-contract.md §3 at every query level: subqueries, CTEs, SQL and PL/pgSQL function
 -- bodies, prepared statements, cursors; toggling reaches cached plans (§2).
 LOAD 'unorder_rows';
 CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 16) g;

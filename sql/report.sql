@@ -1,4 +1,4 @@
--- Reporting (SPEC §6): unorder_rows.report says, per statement, which open
+-- Reporting (docs/order-contract.md §6): unorder_rows.report says, per statement, which open
 -- orders were perturbed, where, how many rows, and the seed to replay them;
 -- EXPLAIN labels every perturbation node.
 LOAD 'unorder_rows';

@@ -1,4 +1,4 @@
--- Who may read and reset the cross-session statistics (SPEC §6, issue 14), with
+-- Who may read and reset the cross-session statistics (docs/order-contract.md §6, issue 14), with
 -- pg_stat_statements' rules: every role reads unorder_rows_statements (the text of
 -- other roles' statements only with the privileges of pg_read_all_stats); only
 -- superusers and the roles they grant EXECUTE reset.  The rows themselves need the

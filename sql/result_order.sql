@@ -1,4 +1,4 @@
--- SPEC §3.1: result order without ORDER BY is changed in every run, with the
+-- docs/order-contract.md §3.1: result order without ORDER BY is changed in every run, with the
 -- same rows: SELECT, cursor fetches, CREATE TABLE AS, COPY (query) TO, RETURNING.
 LOAD 'unorder_rows';
 CREATE TABLE items AS SELECT g AS id, 'item ' || g AS name FROM generate_series(1, 20) g;

@@ -1,5 +1,5 @@
 -- unorder_rows.mode = reverse: a deterministic reversal, still never the
--- received order (SPEC §6): where reversing changes nothing visible, the last
+-- received order (docs/order-contract.md §6): where reversing changes nothing visible, the last
 -- row that differs from the first comes first.
 LOAD 'unorder_rows';
 CREATE TABLE r AS SELECT g AS id, g % 2 AS parity FROM generate_series(1, 6) g;

@@ -1,4 +1,4 @@
--- Settings (SPEC §2, §6): defaults, the two names of the switch, seeds, mode,
+-- Settings (docs/order-contract.md §2, §6): defaults, the two names of the switch, seeds, mode,
 -- scope settings, and PostgreSQL's own errors for bad values.
 LOAD 'unorder_rows';
 

@@ -1,4 +1,4 @@
--- Settings in every scope PostgreSQL offers (SPEC §2, §6): SET LOCAL, SET
+-- Settings in every scope PostgreSQL offers (docs/order-contract.md §2, §6): SET LOCAL, SET
 -- inside a transaction that rolls back, a function's SET clause, set_config,
 -- RESET, savepoints.  Each change must reach the row order at once, and its
 -- revert too (also for prepared statements and cached PL/pgSQL plans), and
@@ -123,7 +123,7 @@ CREATE FUNCTION ss_changed_off() RETURNS bool LANGUAGE sql
 AS $$ SELECT ss_changed() $$;
 SELECT ss_changed_on() AS changed_inside, ss_changed() AS changed_outside;
 SHOW unorder_rows;
--- the same seed gives the same order inside the function as outside (SPEC §5.3)
+-- the same seed gives the same order inside the function as outside (docs/order-contract.md §5.3)
 SELECT ss_order_seed_11() = r AS same_order_as_seed_11 FROM seed_11;
 SELECT ss_seed_inside() AS seed_inside, current_setting('unorder_rows.seed') <> '4242' AS other_seed_outside;
 -- a function can also turn it off for its own statements

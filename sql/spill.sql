@@ -1,4 +1,4 @@
--- SPEC §5.5: memory is bounded by work_mem: larger inputs spill to temporary
+-- docs/order-contract.md §5.5: memory is bounded by work_mem: larger inputs spill to temporary
 -- files like a sort does, still with the same rows and the one-run guarantee;
 -- temp_file_limit gives PostgreSQL's usual error.
 LOAD 'unorder_rows';

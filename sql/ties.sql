@@ -1,4 +1,4 @@
--- SPEC §3.3: rows equal on every ORDER BY key come back in a changed relative
+-- docs/order-contract.md §3.3: rows equal on every ORDER BY key come back in a changed relative
 -- order, whether the order comes from a Sort, an index scan, an incremental
 -- sort or a top-N sort; so does which tied row LIMIT and DISTINCT ON pick.
 -- The ORDER BY itself is always kept (§4.1).

@@ -4,7 +4,7 @@
  *
  * Core's query id would do, but it hashes table OIDs: test suites create
  * their database anew on every run, and a replayed seed must still give the
- * same order then (SPEC §5.3).  So the fingerprint hashes the statement's
+ * same order then (docs/order-contract.md §5.3).  So the fingerprint hashes the statement's
  * tokens as the SQL lexer sees them: comments and whitespace vanish,
  * keywords and unquoted identifiers are case-folded, and every literal
  * (numbers, strings, bit strings) counts as one placeholder.

@@ -12,7 +12,7 @@
 #include "planner.hpp"
 #include "report.hpp"
 #include "settings.hpp"
-#include "shuffle_scan.hpp"
+#include "node.hpp"
 
 extern "C"
 {

@@ -13,10 +13,4 @@
  */
 void finalize_perturbation_nodes(PlannedStmt *stmt, int cursor_options);
 
-/*
- * contains_order_sensitive_aggregate: whether an expression of a query level
- * calls an aggregate whose result may depend on its input order.
- */
-bool contains_order_sensitive_aggregate(Node *expr);
-
 #endif

@@ -11,7 +11,7 @@
 
 #include "pg/postgres_includes.hpp"
 
-/* Which open order a node perturbs (SPEC §3 items); shown by EXPLAIN. */
+/* Which open order a node perturbs (docs/order-contract.md §3); shown by EXPLAIN. */
 enum PerturbationKind
 {
 	KIND_RESULT,    /* rows of a query level without ORDER BY, or its ties */

@@ -5,7 +5,7 @@
  * PostgreSQL knows, at each query level, which order it promised and which
  * orders the plan relies on: they are the pathkeys of the paths it builds.
  * So the nodes are added as paths, at the points where an observer can see
- * an order that SQL leaves open (SPEC §3), once the planner has chosen its
+ * an order that SQL leaves open (docs/order-contract.md §3), once the planner has chosen its
  * paths at that stage (create_upper_paths_hook):
  *	- UPPERREL_FINAL: the query level's result (ties only, under ORDER BY),
  *	  the rows a LIMIT picks from, the rows a DML statement processes;
@@ -13,7 +13,7 @@
  *	- UPPERREL_WINDOW: window function input;
  *	- UPPERREL_DISTINCT: the rows DISTINCT ON picks from.
  * A node copies the cost, rows and pathkeys of the path it wraps, so the
- * planner's choices stay exactly as they were (SPEC §5.4), and it only ever
+ * planner's choices stay exactly as they were (docs/order-contract.md §5.4), and it only ever
  * permutes within runs equal on the wrapped path's pathkeys when it has any
  * that someone may rely on, so no order the plan depends on is broken.
  *
@@ -22,11 +22,12 @@
  */
 #include "pg/postgres_includes.hpp"
 
+#include "aggregates.hpp"
+#include "node.hpp"
 #include "order_analysis.hpp"
-#include "perturbation_spec.hpp"
 #include "planner.hpp"
+#include "query_level.hpp"
 #include "settings.hpp"
-#include "shuffle_scan.hpp"
 
 /* ---- saved hook values ---- */
 
@@ -57,65 +58,6 @@ static bool
 is_wrapper_path(const Path *path)
 {
 	return IsA(path, CustomPath) && ((const CustomPath *) path)->methods == &unorder_rows_path_methods;
-}
-
-/* Whether a CTE, looked up from a query level, has its own ORDER BY. */
-static bool
-cte_is_ordered(PlannerInfo *root, RangeTblEntry *rte)
-{
-	PlannerInfo *level = root;
-
-	for (Index up = rte->ctelevelsup; up > 0 && level != NULL; up--)
-		level = level->parent_root;
-	if (level == NULL)
-		return false;
-
-	ListCell *lc;
-
-	foreach (lc, level->parse->cteList)
-	{
-		CommonTableExpr *cte = (CommonTableExpr *) lfirst(lc);
-
-		if (strcmp(cte->ctename, rte->ctename) == 0)
-			return IsA(cte->ctequery, Query) && ((Query *) cte->ctequery)->sortClause != NIL;
-	}
-	return false;
-}
-
-/* Whether this level reads a subquery or CTE with its own ORDER BY (§4.2). */
-static bool
-level_reads_ordered_input(PlannerInfo *root)
-{
-	ListCell *lc;
-
-	foreach (lc, root->parse->rtable)
-	{
-		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
-
-		if (rte->rtekind == RTE_SUBQUERY && rte->subquery != NULL && rte->subquery->sortClause != NIL)
-			return true;
-		if (rte->rtekind == RTE_CTE && cte_is_ordered(root, rte))
-			return true;
-	}
-	return false;
-}
-
-/* The flags describing the query level being planned. */
-static int
-level_flags(PlannerInfo *root)
-{
-	int flags = 0;
-
-	if (root->parent_root == NULL)
-		flags |= LEVEL_TOP;
-	if (root->parse->sortClause != NIL)
-		flags |= LEVEL_HAS_ORDER_BY;
-	if (level_reads_ordered_input(root))
-		flags |= LEVEL_READS_ORDERED;
-	if (root->parse->commandType == CMD_UPDATE || root->parse->commandType == CMD_DELETE ||
-		compat_is_merge(root->parse->commandType))
-		flags |= LEVEL_LOCKS_ROWS;
-	return flags;
 }
 
 /*
@@ -186,38 +128,6 @@ wrap_in_place(PlannerInfo *root, RelOptInfo *rel, Path **slot, PerturbationKind 
 }
 
 /*
- * Scope for an observer that does not need any order (a LIMIT or result
- * without ORDER BY, a hashed aggregate, a DML source): everything, unless the
- * level reads a subquery or CTE with its own ORDER BY, whose order is kept
- * (§4.2): then only within the subpath's order, or not at all when the
- * planner kept no pathkeys for it (it drops those the outer level does not
- * use, so the subquery's order is no longer visible in the path).
- */
-static PerturbationScope
-free_scope(PlannerInfo *root, Path *subpath)
-{
-	if (unorder_rows_perturb_subquery_order || !level_reads_ordered_input(root))
-		return SCOPE_ALL;
-	return subpath->pathkeys != NIL ? SCOPE_WITHIN_RUNS : SCOPE_NONE;
-}
-
-/*
- * Whether rows reach an order-reliant node (a window function, a sorted
- * aggregate) in the order of an ordered subquery or CTE of its level
- * (§4.2): the level reads one and no sort of this level comes in between.
- * Then they are not perturbed, not even within the node's own keys.
- */
-static bool
-keeps_subquery_order(PlannerInfo *root, Path *input)
-{
-	if (unorder_rows_perturb_subquery_order || !level_reads_ordered_input(root))
-		return false;
-	while (IsA(input, ProjectionPath))
-		input = ((ProjectionPath *) input)->subpath;
-	return !IsA(input, SortPath) && !IsA(input, IncrementalSortPath);
-}
-
-/*
  * Where to insert above rows a set-returning function may have produced:
  * below a ProjectSet (SRFs in the target list), so that each input row's
  * function rows stay in their defined order (§4.4).
@@ -240,37 +150,6 @@ below_function_projection(Path **slot)
  * compat_has_row_identity_vars): above an Append of the target's children,
  * it permutes each child's rows instead (the children keep their order).
  */
-/*
- * Whether the rows of a join tree may come from tables (or subqueries, CTEs):
- * not only from VALUES lists and functions, whose order is kept (§4.3, §4.4).
- */
-static bool
-jointree_reads_tables(Query *parse, Node *node)
-{
-	ListCell *lc;
-
-	if (node == NULL)
-		return false;
-	if (IsA(node, RangeTblRef))
-	{
-		RangeTblEntry *rte = rt_fetch(((RangeTblRef *) node)->rtindex, parse->rtable);
-
-		return rte->rtekind != RTE_VALUES && rte->rtekind != RTE_FUNCTION && rte->rtekind != RTE_TABLEFUNC &&
-			   rte->rtekind != RTE_RESULT;
-	}
-	if (IsA(node, FromExpr))
-	{
-		foreach (lc, ((FromExpr *) node)->fromlist)
-			if (jointree_reads_tables(parse, (Node *) lfirst(lc)))
-				return true;
-		return false;
-	}
-	if (IsA(node, JoinExpr))
-		return jointree_reads_tables(parse, ((JoinExpr *) node)->larg) ||
-			   jointree_reads_tables(parse, ((JoinExpr *) node)->rarg);
-	return true;
-}
-
 static void
 wrap_dml_source(PlannerInfo *root, RelOptInfo *rel, Path **source)
 {
@@ -321,6 +200,51 @@ projection_reads_input_columns(ProjectionPath *projection)
 	return true;
 }
 
+/* UPPERREL_FINAL of an INSERT, UPDATE, DELETE or MERGE: the rows each source gives it. */
+static void
+wrap_modify_table_sources(PlannerInfo *root, RelOptInfo *final_rel, ModifyTablePath *modify)
+{
+	compat_for_each_modify_source(modify,
+								  [&](Path **slot)
+								  {
+									  Path **source = below_function_projection(slot);
+
+									  /* below the projection that evaluates defaults, so serials follow
+									   * the new order (where the projection allows it) */
+									  if (IsA(*source, ProjectionPath) &&
+										  projection_reads_input_columns((ProjectionPath *) *source))
+										  source = &((ProjectionPath *) *source)->subpath;
+									  wrap_dml_source(root, final_rel, source);
+								  });
+}
+
+/*
+ * Take a final path apart as [Limit] [LockRows] base: sets *limit and *lock
+ * (or NULL) and returns where base is held, below a projection that runs
+ * set-returning functions or, under a LIMIT, computes volatile columns.
+ */
+static Path **
+final_path_base(Path **top, LimitPath **limit, LockRowsPath **lock)
+{
+	*limit = IsA(*top, LimitPath) ? (LimitPath *) *top : NULL;
+
+	Path **below_limit = *limit != NULL ? &(*limit)->subpath : top;
+
+	*lock = IsA(*below_limit, LockRowsPath) ? (LockRowsPath *) *below_limit : NULL;
+
+	Path **base = below_function_projection(*lock != NULL ? &(*lock)->subpath : below_limit);
+
+	/*
+	 * Volatile output columns are computed above a sort, for the rows the
+	 * LIMIT passes only (make_sort_input_target): stay below them, or a node
+	 * reading a whole run of ties would call nextval() for every row of it.
+	 */
+	if (*limit != NULL && IsA(*base, ProjectionPath) &&
+		contain_volatile_functions((Node *) (*base)->pathtarget->exprs))
+		base = &((ProjectionPath *) *base)->subpath;
+	return base;
+}
+
 /*
  * UPPERREL_FINAL: each final path is [ModifyTable] or [Limit] [LockRows] base.
  * Insert where the level's open order becomes visible.
@@ -334,37 +258,15 @@ wrap_final_path(PlannerInfo *root, RelOptInfo *final_rel, Path **top)
 
 	if (IsA(*top, ModifyTablePath))
 	{
-		compat_for_each_modify_source((ModifyTablePath *) *top,
-									  [&](Path **slot)
-									  {
-										  Path **source = below_function_projection(slot);
-
-										  /* below the projection that evaluates defaults, so serials follow
-										   * the new order (where the projection allows it) */
-										  if (IsA(*source, ProjectionPath) &&
-											  projection_reads_input_columns((ProjectionPath *) *source))
-											  source = &((ProjectionPath *) *source)->subpath;
-										  wrap_dml_source(root, final_rel, source);
-									  });
+		wrap_modify_table_sources(root, final_rel, (ModifyTablePath *) *top);
 		return;
 	}
 	if (ordered && !unorder_rows_perturb_ties)
 		return;
 
-	LimitPath *limit = IsA(*top, LimitPath) ? (LimitPath *) *top : NULL;
-	Path **below_limit = limit != NULL ? &limit->subpath : top;
-	LockRowsPath *lock = IsA(*below_limit, LockRowsPath) ? (LockRowsPath *) *below_limit : NULL;
-	Path **base = lock != NULL ? &lock->subpath : below_limit;
-
-	base = below_function_projection(base);
-	/*
-	 * Volatile output columns are computed above a sort, for the rows the
-	 * LIMIT passes only (make_sort_input_target): stay below them, or a node
-	 * reading a whole run of ties would call nextval() for every row of it.
-	 */
-	if (limit != NULL && IsA(*base, ProjectionPath) &&
-		contain_volatile_functions((Node *) (*base)->pathtarget->exprs))
-		base = &((ProjectionPath *) *base)->subpath;
+	LimitPath *limit;
+	LockRowsPath *lock;
+	Path **base = final_path_base(top, &limit, &lock);
 
 	/* ties under ORDER BY: the statement promised sort_pathkeys, a subquery its path's */
 	PerturbationScope scope = ordered ? SCOPE_WITHIN_RUNS : free_scope(root, *base);

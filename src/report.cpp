@@ -11,8 +11,8 @@
  * When the library is in shared_preload_libraries, the statistics table
  * (one entry per role, database and statement fingerprint: query text,
  * calls, rows perturbed, kinds of open order) lives in shared memory, bounded
- * by unorder_rows.max_statements; the least-called entry makes room for a new
- * one.  Locking: the LWLock protects the hash table; shared mode to update
+ * by unorder_rows.max_statements; when it is full, the least-called 5% make
+ * room for new ones.  Locking: the LWLock protects the hash table; shared mode to update
  * an existing entry (counters under the entry's spinlock), exclusive mode to
  * insert, evict or reset.
  *
@@ -37,10 +37,9 @@ extern "C"
 }
 
 #include "fingerprint.hpp"
-#include "perturbation_spec.hpp"
+#include "node.hpp"
 #include "report.hpp"
 #include "settings.hpp"
-#include "shuffle_scan.hpp"
 
 /* ---- settings ---- */
 
@@ -93,9 +92,7 @@ static HTAB *statistics = NULL;
 
 static ExecutorEnd_hook_type prev_executor_end = NULL;
 static shmem_startup_hook_type prev_shmem_startup = NULL;
-#if PG_VERSION_NUM >= 150000
-static shmem_request_hook_type prev_shmem_request = NULL;
-#endif
+/* (the previous shmem_request_hook: compat_request_shmem) */
 static bool preloaded = false;
 static bool seed_logged = false;
 
@@ -113,10 +110,7 @@ statistics_memsize(void)
 static void
 request_shared_memory(void)
 {
-#if PG_VERSION_NUM >= 150000
-	if (prev_shmem_request)
-		prev_shmem_request();
-#endif
+	compat_prev_shmem_request();
 	RequestAddinShmemSpace(statistics_memsize());
 	RequestNamedLWLockTranche("unorder_rows", 1);
 }
@@ -143,20 +137,44 @@ startup_shared_memory(void)
 	LWLockRelease(AddinShmemInitLock);
 }
 
-/* Make room for one entry: drop the least-called one.  Caller holds the lock exclusively. */
+/* Share of the entries evicted at once when the table is full (pg_stat_statements' USAGE_DEALLOC_PERCENT). */
+#define EVICT_PERCENT 5
+
+/* qsort comparator: fewer calls first. */
+static int
+compare_calls(const void *a, const void *b)
+{
+	int64 calls_a = (*(StatisticsEntry *const *) a)->calls;
+	int64 calls_b = (*(StatisticsEntry *const *) b)->calls;
+
+	return calls_a < calls_b ? -1 : calls_a > calls_b ? 1 : 0;
+}
+
+/*
+ * Make room for new entries: drop the least-called 5% (at least 10), as
+ * pg_stat_statements does, so that the whole table is scanned under the
+ * exclusive lock once per batch of new entries rather than for each.
+ * Caller holds the lock exclusively.
+ */
 static void
 evict_least_called(void)
 {
 	HASH_SEQ_STATUS scan;
 	StatisticsEntry *entry;
-	StatisticsEntry *victim = NULL;
+	long count = hash_get_num_entries(statistics);
+	StatisticsEntry **entries = (StatisticsEntry **) palloc(Max(count, 1) * sizeof(StatisticsEntry *));
+	long n = 0;
 
 	hash_seq_init(&scan, statistics);
 	while ((entry = (StatisticsEntry *) hash_seq_search(&scan)) != NULL)
-		if (victim == NULL || entry->calls < victim->calls)
-			victim = entry;
-	if (victim != NULL)
-		hash_search(statistics, &victim->key, HASH_REMOVE, NULL);
+		entries[n++] = entry; /* no entry comes or goes: the lock is held exclusively */
+	qsort(entries, n, sizeof(StatisticsEntry *), compare_calls);
+
+	long victims = Min(n, Max(10, n * EVICT_PERCENT / 100));
+
+	for (long i = 0; i < victims; i++)
+		hash_search(statistics, &entries[i]->key, HASH_REMOVE, NULL);
+	pfree(entries);
 }
 
 /* Count one perturbed execution of a statement (text: its own text, not yet normalized). */
@@ -363,12 +381,7 @@ unorder_rows_install_report_hooks(void)
 	ExecutorEnd_hook = unorder_rows_executor_end;
 	if (!preloaded)
 		return;
-#if PG_VERSION_NUM >= 150000
-	prev_shmem_request = shmem_request_hook;
-	shmem_request_hook = request_shared_memory;
-#else
-	request_shared_memory();
-#endif
+	compat_request_shmem(request_shared_memory);
 	prev_shmem_startup = shmem_startup_hook;
 	shmem_startup_hook = startup_shared_memory;
 }

@@ -7,7 +7,7 @@
  * permuted in place (src/core's order_batch); beyond work_mem the batch moves
  * into a tuplesort keyed on a random (or descending) number, which spills to
  * temporary files under work_mem, temp_file_limit and cancel like any sort,
- * with one "lead" row held aside to keep the SPEC §5.2 guarantee.
+ * with one "lead" row held aside to keep the docs/order-contract.md §5.2 guarantee.
  *
  * All state lives in palloc'd memory of the executor's query context, so an
  * error anywhere releases it with the query; nothing here has a destructor.

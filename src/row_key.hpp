@@ -5,7 +5,7 @@
  *
  * Two sessions running the same UPDATE, DELETE or MERGE must lock the same
  * rows in the same order, or they deadlock where PostgreSQL's own order
- * would only make one wait (SPEC §3.6, §5.5).  Any permutation of the
+ * would only make one wait (docs/order-contract.md §3.6, §5.5).  Any permutation of the
  * input order fails that: a non-HOT UPDATE writes new row versions in the
  * order it processed them, so the next statement's input is the previous
  * output, and sessions whose snapshots straddle a commit see the same rows

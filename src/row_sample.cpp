@@ -8,6 +8,7 @@
 #include "row_buffer.hpp"
 
 #include <new>
+#include <type_traits>
 
 namespace core = unorder_rows::core;
 using unorder_rows::core::LimitSample;
@@ -36,6 +37,9 @@ struct RowSample
 	TupleTableSlot *first_slot; /* row 0, to compare with and to stand in */
 	TupleTableSlot *probe_slot;
 };
+
+/* Lives in palloc'd memory and is never destroyed, only reset. */
+static_assert(std::is_trivially_destructible<RowSample>::value, "RowSample lives in palloc'd memory");
 
 RowSample *
 row_sample_create(TupleDesc desc, int work_mem_kb)

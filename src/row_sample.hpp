@@ -6,7 +6,7 @@
  * the first k + o rows of its permutation.  Instead of buffering the whole
  * input it keeps a sample of k + o rows (src/core/limit_sample.hpp): the
  * same distribution as the first k + o rows of the full permutation, with
- * the SPEC §5.2 guarantee, in memory proportional to k + o rather than to
+ * the docs/order-contract.md §5.2 guarantee, in memory proportional to k + o rather than to
  * the input.  Shuffle mode only.
  *
  * Memory stays within work_mem: if the first k + o rows alone exceed it,

@@ -2,7 +2,7 @@
  * settings.cpp
  *		Definition of the settings, their hooks and the session seed.
  *
- * The master switch exists twice (SPEC §2): `unorder_rows`, the short name
+ * The master switch exists twice (docs/order-contract.md §2): `unorder_rows`, the short name
  * users type in a session once the library is loaded, and
  * `unorder_rows.enabled`, the dotted name PostgreSQL accepts everywhere
  * (postgresql.conf, ALTER SYSTEM/DATABASE/ROLE, PGOPTIONS, -c) even before

@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-/* Scope settings: what SPEC §4 preserves by default, and ties (§3.3). */
+/* Scope settings: what docs/order-contract.md §4 preserves by default, and ties (§3.3). */
 extern bool unorder_rows_perturb_ties;
 extern bool unorder_rows_perturb_subquery_order;
 extern bool unorder_rows_perturb_values_returning;

@@ -2,15 +2,17 @@
 # Build, install, start a throwaway server and show an order-dependent query being caught.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+# shellcheck source=SCRIPTDIR/server.sh
+. test/server.sh
+ur_pg_config
 [ "$(id -u)" = 0 ] && test/install_deps.sh
 make -s PG_CONFIG="$PG_CONFIG" >/dev/null
 if [ "$(id -u)" = 0 ]; then make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 else sudo make -s PG_CONFIG="$PG_CONFIG" install >/dev/null; fi
-dir=$(mktemp -d /tmp/unorder_rows_demo.XXXXXX); chmod 755 "$dir"
-port=$(( 20000 + RANDOM % 20000 ))
-trap 'test/pg_instance.sh stop "$dir"; rm -rf "$dir"' EXIT
-test/pg_instance.sh start "$dir" "$port" shared_preload_libraries=unorder_rows
+dir=""
+ur_workdir dir demo
+port=$(ur_free_port)
+ur_server_start "$dir" "$port" shared_preload_libraries=unorder_rows
 psql -X -q -h "$dir" -p "$port" -U postgres -d postgres <<'SQL'
 \echo 'A test that expects the first row of an unordered query to be the first inserted:'
 CREATE TABLE users (id int, name text);

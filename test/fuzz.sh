@@ -6,30 +6,32 @@
 #   FUZZ_SEED=7 test/fuzz.sh           # other queries (FUZZ_SEED=random: a fresh one)
 #
 # Environment:
-#   PG_CONFIG          PostgreSQL to test (default /opt/pg/15-cassert/bin/pg_config)
+#   PG_CONFIG          PostgreSQL to test (default UR_CASSERT_PG_CONFIG of test/server.sh)
 #   FUZZ_DURATION      seconds of sqlsmith in total, split over the rounds (default 100)
 #   FUZZ_ROUNDS        rounds, each with another setting variant and a fresh copy of the data (default 4)
 #   FUZZ_MAX_QUERIES   per round, stop after this many queries too (default: no limit)
 #   FUZZ_SEED          sqlsmith and unorder_rows seed (default 1)
-#   FUZZ_PORT          server port (default 56210)
+#   FUZZ_PORT          server port (default: a free one)
 #   FUZZ_KEEP=1        keep the work directory (server log, queries, errors) for inspection
 #   FUZZ_NO_INSTALL=1  use the extension already installed into PG_CONFIG's server
 #
 # The server runs with shared_preload_libraries=unorder_rows and unorder_rows.enabled=on.
 # Pass/fail: no backend may crash, trip an assertion or PANIC (server log), and the server must
 # answer afterwards.  Then every query sqlsmith saw fail is replayed twice on the same data, with
-# the extension off and on, each in a transaction rolled back: SPEC §5.5 allows no error that
+# the extension off and on, each in a transaction rolled back: docs/order-contract.md §5.5 allows no error that
 # would not happen with the extension off, so any query whose error differs fails the run unless
 # the difference is explained by order alone (see classify_differences below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PG_CONFIG=${PG_CONFIG:-/opt/pg/15-cassert/bin/pg_config}
+# shellcheck source=SCRIPTDIR/server.sh
+. test/server.sh
+export PG_CONFIG=${PG_CONFIG:-$UR_CASSERT_PG_CONFIG}
 duration=${FUZZ_DURATION:-100}
 rounds=${FUZZ_ROUNDS:-4}
 max_queries=${FUZZ_MAX_QUERIES:-}
 seed=${FUZZ_SEED:-1}
 [ "$seed" = random ] && seed=$(( (RANDOM << 15 | RANDOM) % 2000000000 + 1 ))
-port=${FUZZ_PORT:-56210}
+port=${FUZZ_PORT:-$(ur_free_port)}
 bindir=$("$PG_CONFIG" --bindir)
 started=$SECONDS
 
@@ -44,19 +46,15 @@ fi
 
 [ -n "${FUZZ_NO_INSTALL:-}${UNORDER_ROWS_INSTALLED:-}" ] || test/install_extension.sh
 
-work=$(mktemp -d /tmp/unorder_rows_fuzz.XXXXXX)
-chmod 755 "$work"   # the server runs as postgres and keeps its socket and log below
+work=""
+ur_workdir work fuzz
+[ -n "${FUZZ_KEEP:-}" ] && ur_keep "$work"
 srv=$work/srv
-cleanup() {
-  test/pg_instance.sh stop "$srv" || true
-  if [ -n "${FUZZ_KEEP:-}" ]; then echo "fuzz: kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
 
 echo "== unorder_rows fuzz: $("$PG_CONFIG" --version), seed $seed, $rounds rounds, ${duration}s of sqlsmith"
 # track_activity_query_size: the log's "Failed process was running" line then holds a crashing
 # query whole, not its first kilobyte.
-test/pg_instance.sh start "$srv" "$port" shared_preload_libraries=unorder_rows unorder_rows.enabled=on \
+ur_server_start "$srv" "$port" shared_preload_libraries=unorder_rows unorder_rows.enabled=on \
   track_activity_query_size=1MB
 conn="host=$srv port=$port user=postgres"
 psql_() { "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$srv" -p "$port" -U postgres "$@"; }
@@ -157,7 +155,7 @@ awk '{ key = $1 " " $2; msg = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", msg)
   | sort -n >"$work/compared.tsv"
 
 # Classify the differences.  The extension changes which row comes first (and which rows a
-# LIMIT picks, SPEC §5.1), so when several rows would fail, another row's error may come first,
+# LIMIT picks, docs/order-contract.md §5.1), so when several rows would fail, another row's error may come first,
 # and a LIMIT without ORDER BY, everywhere in sqlsmith's queries, may pick rows that fail or
 # none that do: such a difference could happen with the extension off too, under another plan
 # or data layout ("order").  A statement timeout on either side is load ("timeout").  What

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Load, leak and fault tests of unorder_rows against a throwaway server (SPEC §5.5).
+# Load, leak and fault tests of unorder_rows against a throwaway server (docs/order-contract.md §5.5).
 #
 #   test/load.sh                              # CI default: about 1.7 minutes
 #   LOAD_DURATION=600 LOAD_CLIENTS=32 test/load.sh
 #
 # Environment:
-#   PG_CONFIG             PostgreSQL to test (default /opt/pg/15-cassert/bin/pg_config)
+#   PG_CONFIG             PostgreSQL to test (default UR_CASSERT_PG_CONFIG of test/server.sh)
 #   LOAD_CLIENTS          pgbench clients (default 16)
 #   LOAD_DURATION         pgbench seconds (default 60)
 #   LOAD_LEAK_BLOCKS      blocks of the leak check, memory sampled after each (default 6)
 #   LOAD_LEAK_ITERATIONS  statement mixes per block (default 200)
 #   LOAD_BIG_ROWS         rows of the table the cancel/timeout/limit/kill phases spill (default 2000000)
-#   LOAD_PORT             server port (default 56230)
+#   LOAD_PORT             server port (default: a free one)
 #   LOAD_DEADLOCK_PROBE=0 skip phase 6 (deadlocks between concurrent UPDATEs, off and on)
 #   LOAD_KEEP=1           keep the work directory (server log, outputs)
 #   LOAD_NO_INSTALL=1     use the extension already installed into PG_CONFIG's server
@@ -31,13 +31,15 @@
 #      more often than off (by more than 2, the noise of an 8-second run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PG_CONFIG=${PG_CONFIG:-/opt/pg/15-cassert/bin/pg_config}
+# shellcheck source=SCRIPTDIR/server.sh
+. test/server.sh
+export PG_CONFIG=${PG_CONFIG:-$UR_CASSERT_PG_CONFIG}
 clients=${LOAD_CLIENTS:-16}
 duration=${LOAD_DURATION:-60}
 leak_blocks=${LOAD_LEAK_BLOCKS:-6}
 leak_iterations=${LOAD_LEAK_ITERATIONS:-200}
 big_rows=${LOAD_BIG_ROWS:-2000000}
-port=${LOAD_PORT:-56230}
+port=${LOAD_PORT:-$(ur_free_port)}
 bindir=$("$PG_CONFIG" --bindir)
 started=$SECONDS
 failures=()
@@ -49,17 +51,16 @@ max_rss_growth_kb=2048
 
 [ -n "${LOAD_NO_INSTALL:-}${UNORDER_ROWS_INSTALLED:-}" ] || test/install_extension.sh
 
-work=$(mktemp -d /tmp/unorder_rows_load.XXXXXX)
-chmod 755 "$work"   # the server runs as postgres and keeps its socket and log below
+work=""
+ur_workdir work load
+[ -n "${LOAD_KEEP:-}" ] && ur_keep "$work"
 srv=$work/srv
 background=()
-cleanup() {
+stop_background() {
   local pid
-  for pid in "${background[@]}"; do kill "$pid" 2>/dev/null || true; done
-  test/pg_instance.sh stop "$srv" || true
-  if [ -n "${LOAD_KEEP:-}" ]; then echo "load: kept $work"; else rm -rf "$work"; fi
+  for pid in "${background[@]}"; do kill "$pid" 2>/dev/null; done
 }
-trap cleanup EXIT
+ur_on_exit stop_background
 
 fail() { echo "   FAIL: $*"; failures+=("$1"); }
 phase_started=$SECONDS
@@ -68,7 +69,7 @@ phase() { echo "   ($(( SECONDS - phase_started ))s)"; phase_started=$SECONDS; e
 echo "== unorder_rows load: $("$PG_CONFIG" --version)"
 # log_temp_files=0: every temporary file is logged when it is deleted, which shows that a
 # cancelled statement had really started spilling.
-test/pg_instance.sh start "$srv" "$port" shared_preload_libraries=unorder_rows unorder_rows.enabled=on \
+ur_server_start "$srv" "$port" shared_preload_libraries=unorder_rows unorder_rows.enabled=on \
   max_connections=$(( clients + 20 )) log_temp_files=0
 psql_() { "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$srv" -p "$port" -U postgres -d postgres "$@"; }
 version_num=$(psql_ -Atc "SHOW server_version_num")
@@ -313,7 +314,7 @@ fi
 # ---------------------------------------------------------------- 6. deadlocks
 # Concurrent UPDATEs of the same rows lock them in processing order.  With the extension off
 # every session scans them in the same order and they queue; with it on the order is a hash of
-# each row's key, the same in every session (SPEC §3.6, §5.5), so they must queue just as well.
+# each row's key, the same in every session (docs/order-contract.md §3.6, §5.5), so they must queue just as well.
 # A fresh table for each mode: the first non-HOT updates move rows, which is where an order
 # that depends on the rows' places (a reversal, a per-session shuffle) deadlocks.
 if [ "${LOAD_DEADLOCK_PROBE:-1}" != 0 ]; then

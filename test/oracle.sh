@@ -13,27 +13,25 @@
 #   ORACLE_SQLSMITH_SEED     sqlsmith's seed (default 1)
 #   ORACLE_KEEP=1            keep the work directory (server log, queries)
 #
-# A throwaway server (test/pg_instance.sh) holds test/oracle/schema.sql.  Fails on any query
+# A throwaway server (test/server.sh) holds test/oracle/schema.sql.  Fails on any query
 # whose result multiset (or ORDER BY key sequence, or rewound-cursor order) differs, printing
 # a reproduction for each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+# shellcheck source=SCRIPTDIR/server.sh
+. test/server.sh
+ur_pg_config
 seconds=${ORACLE_SECONDS:-60}
 [ -n "${UNORDER_ROWS_INSTALLED:-}" ] || test/install_extension.sh
 
-work=$(mktemp -d /tmp/unorder_rows_oracle.XXXXXX)
-chmod 755 "$work"
+work=""
+ur_workdir work oracle
+[ -n "${ORACLE_KEEP:-}" ] && ur_keep "$work"
 srv=$work/srv
-port=$(( 20000 + RANDOM % 20000 ))
-cleanup() {
-  test/pg_instance.sh stop "$srv" || true
-  if [ -n "${ORACLE_KEEP:-}" ]; then echo "oracle: kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
+port=$(ur_free_port)
 
 echo "== unorder_rows result oracle: $("$PG_CONFIG" --version)"
-test/pg_instance.sh start "$srv" "$port" shared_preload_libraries=unorder_rows
+ur_server_start "$srv" "$port" shared_preload_libraries=unorder_rows
 bindir=$("$PG_CONFIG" --bindir)
 "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$srv" -p "$port" -U postgres -d postgres -f test/oracle/schema.sql
 

@@ -6,15 +6,15 @@
 # Runs the server's own regression suite (src/test/regress, parallel schedule) against a
 # throwaway server with unorder_rows preloaded and on, with a fixed seed, then classifies every
 # test's output against its expected file(s) with test/torture/classify.py: exact, order-only,
-# plan-only (EXPLAIN differs only by the UnorderRows nodes, SPEC 5.4), allowed (a difference
-# SPEC 5.1 permits, listed in test/torture/allowed.txt) or failed. A crash in the server log
+# plan-only (EXPLAIN differs only by the UnorderRows nodes, docs/order-contract.md §5.4), allowed (a difference
+# docs/order-contract.md §5.1 permits, listed in test/torture/allowed.txt) or failed. A crash in the server log
 # fails the run too. Exits non-zero on any failure; diffs of failures are kept in the output
 # directory (printed at the end).
 #
 # Settings (environment):
 #   PG_CONFIG          server under test (default: pg_config on PATH); Debian's packages and
 #                      ../shared/tools/pgbuild installs (/opt/pg/<major>[-cassert]) work
-#   TORTURE_PORT       port of the throwaway server (default 56100)
+#   TORTURE_PORT       port of the throwaway server (default: a free one)
 #   TORTURE_SEED       unorder_rows.seed (default 12345): same seed, same run
 #   TORTURE_OUT        output directory, emptied first (default /tmp/unorder_rows-torture)
 #   TORTURE_CACHE      where the sources are kept between runs (default /var/cache/unorder_rows-torture)
@@ -28,8 +28,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
+# shellcheck source=SCRIPTDIR/server.sh
+. "$here/server.sh"
 export PG_CONFIG=${PG_CONFIG:-pg_config}
-port=${TORTURE_PORT:-56100}
+port=${TORTURE_PORT:-$(ur_free_port)}
 seed=${TORTURE_SEED:-12345}
 out=${TORTURE_OUT:-/tmp/unorder_rows-torture}
 cache=${TORTURE_CACHE:-/var/cache/unorder_rows-torture}
@@ -49,15 +51,12 @@ major=${version%%.*}
 [ "$major" -ge 13 ] 2>/dev/null || die "unsupported server version $version"
 
 # Everything the server touches (results, COPY files, tablespaces) is written by the user the
-# server runs as: pg_instance.sh runs it as "postgres" when we are root.
+# server runs as: test/server.sh runs it as "postgres" when we are root.
 run_user=$(id -un)
 if [ "$(id -u)" = 0 ]; then
   id postgres >/dev/null 2>&1 || useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin postgres
   run_user=postgres
 fi
-as_server_user() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
 
 # ------------------------------------------------------------------ sources of the suite
 # The orig tarball of the server's major release: the exact minor if any cache has it, else
@@ -131,16 +130,8 @@ log "server $version ($bindir), suite from $src_version, seed $seed, baseline ru
 if [ -z "$out" ] || [ "$out" = / ]; then die "bad TORTURE_OUT"; fi
 rm -rf "$out"
 mkdir -p "$out/build"
-srvdir=$(mktemp -d /tmp/urt-srv.XXXXXX)   # short: the Unix socket path must stay < 108 bytes
-server_up=0
-# shellcheck disable=SC2317  # called by the trap
-cleanup() {
-  if [ "$server_up" = 1 ]; then
-    "$repo/test/pg_instance.sh" stop "$srvdir" || true
-  fi
-  rm -rf "$srvdir"
-}
-trap cleanup EXIT
+srvdir=""
+ur_workdir srvdir torture   # short: the Unix socket path must stay < 108 bytes
 
 # ------------------------------------------------------------------ build
 # The C modules the suite loads, compiled with PGXS against the server under test (its headers,
@@ -176,16 +167,14 @@ run_suite() {
   # sql/ and expected/, and the tablespace test needs testtablespace/ (made by the Makefile)
   mkdir -p "$out/run/sql" "$out/run/expected" "$out/run/testtablespace"
   chown -R "$run_user" "$out/run"
-  "$repo/test/pg_instance.sh" start "$srvdir" "$port" \
+  ur_server_start "$srvdir" "$port" \
     shared_preload_libraries=unorder_rows unorder_rows.enabled="$enabled" unorder_rows.seed="$seed"
-  server_up=1
   log "$name run (unorder_rows.enabled=$enabled)"
   # Same output directory for both runs: pg_regress writes absolute paths of it into outputs.
-  as_server_user "$pg_regress" --bindir="$bindir" --inputdir="$regress_src" --outputdir="$out/run" \
+  ur_as_server_user "$pg_regress" --bindir="$bindir" --inputdir="$regress_src" --outputdir="$out/run" \
     --dlpath="$out/build" --host="$srvdir" --port="$port" --max-concurrent-tests=20 \
     --no-locale --encoding=UTF8 "${schedule_args[@]}" "${tests[@]}" >"$out/run/pg_regress.log" 2>&1 || rc=$?
-  "$repo/test/pg_instance.sh" stop "$srvdir"
-  server_up=0
+  ur_server_stop "$srvdir"
   cp "$srvdir/server.log" "$out/run/server.log"
   [ -d "$out/run/results" ] || { tail -20 "$out/run/pg_regress.log" >&2; die "pg_regress did not run (exit $rc)"; }
   if grep -Eq 'terminated by signal|TRAP:|PANIC' "$out/run/server.log"; then

@@ -14,20 +14,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
-[ -x "$PG_CONFIG" ] || PG_CONFIG=$(command -v pg_config)
+# shellcheck source=SCRIPTDIR/server.sh
+. test/server.sh
+ur_pg_config
 [ -x test/install_deps.sh ] && [ "$(id -u)" = 0 ] && test/install_deps.sh
 
 echo "== unorder_rows tests against $("$PG_CONFIG" --version) ($PG_CONFIG)"
-work=$(mktemp -d /tmp/unorder_rows_test.XXXXXX)
-chmod 755 "$work"
-port=$(( 20000 + RANDOM % 20000 ))
-cleanup() {
-  test/pg_instance.sh stop "$work/regress" || true
-  for d in "$work"/it/*/; do [ -d "$d" ] && test/pg_instance.sh stop "$d" || true; done
-  rm -rf "$work"
+work=""
+ur_workdir work test
+# the integration tests' servers, started by the test program itself
+stop_integration_servers() {
+  local d
+  for d in "$work"/it/*/; do [ -d "$d" ] && ur_server_stop "$d"; done
 }
-trap cleanup EXIT
+ur_on_exit stop_integration_servers
 failed=()
 
 echo "== build and install"
@@ -40,18 +40,19 @@ cmake --build build/cmake -j"$(nproc)" >/dev/null
 build/cmake/unit_tests || failed+=(unit)
 
 echo "== pg_regress suites"
-test/pg_instance.sh start "$work/regress" "$port"
+port=$(ur_free_port)
+ur_server_start "$work/regress" "$port"
 mkdir -p build/regress
 if ! make -s PG_CONFIG="$PG_CONFIG" installcheck PGHOST="$work/regress" PGPORT="$port" PGUSER=postgres; then
   failed+=(regress)
   [ -f build/regress/regression.diffs ] && cat build/regress/regression.diffs
 fi
-test/pg_instance.sh stop "$work/regress"
+ur_server_stop "$work/regress"
 
 echo "== integration tests (libpq)"
 if [ -x build/cmake/integration_tests ]; then
   mkdir -p "$work/it"; chmod 777 "$work/it"
-  UNORDER_ROWS_TEST_DIR="$work/it" UNORDER_ROWS_TEST_PORT=$((port + 1)) \
+  UNORDER_ROWS_TEST_DIR="$work/it" UNORDER_ROWS_TEST_PORT="$(ur_free_port 8)" \
     UNORDER_ROWS_PG_INSTANCE="$root/test/pg_instance.sh" build/cmake/integration_tests || failed+=(integration)
 else
   echo "integration_tests not built" >&2; failed+=(integration)
@@ -61,7 +62,7 @@ fi
 # Debian's 15 and on an assertion-enabled build.
 echo "== result oracle: results with unorder_rows off and on (test/oracle.sh)"
 oracle_seconds=0
-if [ "$PG_CONFIG" = /usr/lib/postgresql/15/bin/pg_config ] || "$PG_CONFIG" --configure | grep -q -- --enable-cassert; then
+if [ "$PG_CONFIG" = "$UR_DEFAULT_PG_CONFIG" ] || "$PG_CONFIG" --configure | grep -q -- --enable-cassert; then
   oracle_seconds=${ORACLE_SECONDS:-60}
 fi
 ORACLE_SECONDS=$oracle_seconds test/oracle.sh || failed+=(oracle)
@@ -70,7 +71,7 @@ echo "== pytest plugin (python/, test/pytest_plugin.sh)"
 test/pytest_plugin.sh || failed+=(pytest-plugin)
 
 # The examples and the Docker recipe use Debian's PostgreSQL 15 (and Debian's Python packages).
-if [ "$PG_CONFIG" = /usr/lib/postgresql/15/bin/pg_config ] && [ "$(id -u)" = 0 ]; then
+if [ "$PG_CONFIG" = "$UR_DEFAULT_PG_CONFIG" ] && [ "$(id -u)" = 0 ]; then
   echo "== examples (psql, Django/pytest-django) with unorder_rows off and on"
   examples/run_all.sh || failed+=(examples)
   echo "== Docker recipe without Docker (install script, image configuration, entrypoint)"
@@ -80,7 +81,7 @@ fi
 # Reliability checks (issue 5): PostgreSQL's own regression suite with the extension on, against
 # Debian's 15; sqlsmith fuzzing and load/fault tests against an assertion-enabled build.
 if [ "$(id -u)" = 0 ] && [ -z "${UNORDER_ROWS_SKIP_RELIABILITY:-}" ]; then
-  if [ "$PG_CONFIG" = /usr/lib/postgresql/15/bin/pg_config ]; then
+  if [ "$PG_CONFIG" = "$UR_DEFAULT_PG_CONFIG" ]; then
     echo "== PostgreSQL's regression suite with unorder_rows on (test/regress_torture.sh)"
     test/regress_torture.sh || failed+=(torture)
   fi

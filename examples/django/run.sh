@@ -38,8 +38,8 @@ server=""
 ur_start_server server shared_preload_libraries=unorder_rows
 echo "== $("$PYTHON" -c 'import django; print("Django", django.get_version())'), $("$PG_CONFIG" --version), server in $server"
 
-results=$(mktemp -d "${TMPDIR:-/tmp}/unorder_rows_django.XXXXXX")
-_ur_servers+=("$results")   # removed on exit with the server directory
+results=""
+ur_workdir results django
 PYTHON=$(ur_plugin_python "$results/venv")
 status=0
 cd "$here"

@@ -69,8 +69,6 @@ public:
 		return static_cast<int64_t>(pos);
 	}
 
-	uint64_t rows_left() const { return total_; }
-
 private:
 	uint64_t *tree_;
 	uint32_t n_;

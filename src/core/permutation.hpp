@@ -3,7 +3,7 @@
  *		The permutations unorder_rows applies to a batch of rows.
  *
  * A batch is every row a perturbation node receives (or, for ties, one run of
- * rows equal on the ORDER BY keys).  The guarantee of SPEC §5.2: whenever the
+ * rows equal on the ORDER BY keys).  The guarantee of docs/order-contract.md §5.2: whenever the
  * batch holds a row that differs from its first row, the first row emitted
  * differs from the first row received, so the emitted order can never equal
  * the received one and a test that depends on it fails on the first run.

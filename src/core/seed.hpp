@@ -3,7 +3,7 @@
  *		Derivation of per-node seeds from the session seed, the statement's
  *		fingerprint and the node's place in the plan.
  *
- * A node's permutation must depend only on these three values (SPEC §5.3), so
+ * A node's permutation must depend only on these three values (docs/order-contract.md §5.3), so
  * that replaying a statement with the same seed gives the same order no
  * matter which statements ran before it.  Pure C++17, no PostgreSQL headers.
  */

@@ -242,4 +242,34 @@ compat_buffile_write(BufFile *file, const void *data, size_t size)
 #endif
 }
 
+/*
+ * Shared memory is requested from shmem_request_hook since PostgreSQL 15,
+ * from _PG_init before.  compat_request_shmem(request) runs request at the
+ * right time (installing it as the hook, the previous one saved first);
+ * request calls compat_prev_shmem_request() before anything else.
+ */
+#if PG_VERSION_NUM >= 150000
+inline shmem_request_hook_type compat_saved_shmem_request_hook = NULL;
+#endif
+
+static inline void
+compat_request_shmem(void (*request)(void))
+{
+#if PG_VERSION_NUM >= 150000
+	compat_saved_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = request;
+#else
+	request();
+#endif
+}
+
+static inline void
+compat_prev_shmem_request(void)
+{
+#if PG_VERSION_NUM >= 150000
+	if (compat_saved_shmem_request_hook)
+		compat_saved_shmem_request_hook();
+#endif
+}
+
 #endif

@@ -65,7 +65,7 @@ check_session_perturbs(Connection &conn)
 	INFO("SELECT id FROM t returned " << join(rows));
 	CHECK(sorted_numerically(rows) == insertion_order());
 	CHECK(rows != insertion_order());
-	/* SPEC §5.2: the first row emitted is not the first row received. */
+	/* docs/order-contract.md §5.2: the first row emitted is not the first row received. */
 	if (!rows.empty())
 		CHECK(rows.front() != "1");
 }

@@ -1,6 +1,6 @@
 /*
  * test_concurrency.cpp
- *		SPEC §5.1, §5.5: sessions perturbing concurrently get no errors and
+ *		docs/order-contract.md §5.1, §5.5: sessions perturbing concurrently get no errors and
  *		exactly the rows of the table; sessions sharing a seed stay in step.
  */
 #include <catch2/catch.hpp>

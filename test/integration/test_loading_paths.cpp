@@ -1,6 +1,6 @@
 /*
  * test_loading_paths.cpp
- *		SPEC §2: every way of loading the library and switching it on.
+ *		docs/order-contract.md §2: every way of loading the library and switching it on.
  *
  * Each path is checked the same way: SHOW unorder_rows says on and
  * `SELECT id FROM t` (rows 1..50 inserted in order) comes back reordered;

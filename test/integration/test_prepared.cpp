@@ -1,6 +1,6 @@
 /*
  * test_prepared.cpp
- *		SPEC §2: toggling takes effect at once, for prepared statements (SQL
+ *		docs/order-contract.md §2: toggling takes effect at once, for prepared statements (SQL
  *		PREPARE and protocol-level, custom and generic plans) and for cached
  *		PL/pgSQL plans.
  */

@@ -1,6 +1,6 @@
 /*
  * test_seed.cpp
- *		SPEC §5.3: the order of a statement depends only on the seed, the
+ *		docs/order-contract.md §5.3: the order of a statement depends only on the seed, the
  *		statement (up to whitespace, comments and literal values) and its
  *		plan; not on the session or on what ran before in it.
  */

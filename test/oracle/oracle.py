@@ -12,7 +12,7 @@ reverse order backward.
 Queries come from test/oracle/generate.py (plan node kinds x perturbation
 positions x rescan triggers, each written so that any correct answer is the
 same under every order) and, with --sqlsmith FILE, from sqlsmith.  For
-sqlsmith's queries what SQL itself leaves open (SPEC 5.1) is read off the
+sqlsmith's queries what SQL itself leaves open (docs/order-contract.md §5.1) is read off the
 plan of EXPLAIN (VERBOSE, FORMAT JSON): a LIMIT below the top, window
 functions, order-sensitive aggregates, volatile functions and TABLESAMPLE
 make a query unfit for comparison; a LIMIT at the top compares row counts.

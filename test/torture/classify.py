@@ -12,12 +12,12 @@ anchors common to both outputs, and each anchor's output (the lines up to the ne
 compared with the reference's output of the same anchor, ignoring whitespace like pg_regress
 (diff -w). A block is
   same     identical;
-  plan     identical once the UnorderRows nodes the extension adds (SPEC 5.4: visible in EXPLAIN)
+  plan     identical once the UnorderRows nodes the extension adds (docs/order-contract.md §5.4: visible in EXPLAIN)
            are removed with their property lines, their child moved up in their place (and a
            Materialize PostgreSQL puts right above one for a scrollable cursor), comparing
            neither VERBOSE target lists nor parentheses (see plan_key);
-  order    the same lines as a multiset (SPEC 3: order left open by SQL);
-  allowed  matched by an entry of the allow-list (a difference SPEC permits) and of the shape
+  order    the same lines as a multiset (docs/order-contract.md §3: order left open by SQL);
+  allowed  matched by an entry of the allow-list (a difference docs/order-contract.md permits) and of the shape
            the entry permits (see load_allowed and fits);
   failed   anything else.
 A test fails if a block fails or if it has no results; "new ERROR lines" counts the ERROR lines
@@ -200,10 +200,10 @@ def load_allowed(path):
       test     the test's name
       query    a regular expression searched (case-insensitive) in the statement's echoed text
       differs  values (default): same shape, other values; rows: the row count may differ too
-               (values SPEC 5.1 allows flow through a filter or join); error: the statement fails
+               (values docs/order-contract.md §5.1 allows flow through a filter or join); error: the statement fails
                either way, with another message or DETAIL; any: a consequence of an earlier
                allowed difference of the same test (say which in 'why')
-      clause   the SPEC clause that allows it
+      clause   the clause of docs/order-contract.md that allows it
       why      the justification"""
     entries, cur = [], {}
     for n, line in enumerate(read(path) + [""], 1):

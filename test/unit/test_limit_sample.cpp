@@ -1,7 +1,7 @@
 /*
  * test_limit_sample.cpp
  *		LimitSample: the first k rows of a shuffled batch drawn while
- *		streaming (LIMIT over an order-free input, SPEC §3.2).
+ *		streaming (LIMIT over an order-free input, docs/order-contract.md §3.2).
  *
  * Simulates a node: row i of a batch described by a duplicate mask is fed
  * in input order, slots and lead tracked as input indices, and the emitted

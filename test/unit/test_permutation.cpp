@@ -50,7 +50,7 @@ order_flags(Mode mode, const std::vector<bool> &flags, Rng &rng, uint32_t &bad_c
 }
 
 /*
- * Reverse mode as SPEC §6 / permutation.hpp describe it, written
+ * Reverse mode as docs/order-contract.md §6 / permutation.hpp describe it, written
  * independently: the last row that differs from row 0 first (the last row
  * when none does), then every other row from last to first.
  */

@@ -1,6 +1,6 @@
 /*
  * test_seed.cpp
- *		Tests of core/seed.hpp: per-node seed derivation (SPEC §5.3) and the
+ *		Tests of core/seed.hpp: per-node seed derivation (docs/order-contract.md §5.3) and the
  *		session seed drawn when unorder_rows.seed is 0.
  */
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
 /*
  * test_streaming.cpp
  *		Tests of rows processed as a stream:
- *		- run-wise ordering (ties, SPEC §3.3): a stream of runs, each run
+ *		- run-wise ordering (ties, docs/order-contract.md §3.3): a stream of runs, each run
  *		  permuted by order_batch() with one generator carried across runs;
  *		- the spill path: StreamingLead + rest_sort_key(), simulated the way a
  *		  node that does not hold the batch in memory uses them.

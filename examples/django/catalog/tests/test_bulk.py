@@ -1,4 +1,4 @@
-"""bulk_create, bulk_update and copies made from unordered querysets (SPEC §3.1, §3.6, §4.3).
+"""bulk_create, bulk_update and copies made from unordered querysets (docs/order-contract.md §3.1, §3.6, §4.3).
 
 bulk_create's INSERT ... VALUES ... RETURNING id hands the new ids back in the order of the
 VALUES list, and Django maps them to the objects by position: that order is kept (§4.3), so

@@ -1,4 +1,4 @@
-"""Which rows a LIMIT picks (SPEC §3.2): qs[0], qs[:3], queue picks.
+"""Which rows a LIMIT picks (docs/order-contract.md §3.2): qs[0], qs[:3], queue picks.
 
 Without ORDER BY, LIMIT may return any rows. PostgreSQL happens to return the first ones
 inserted, so these tests pass for years, until a VACUUM, an UPDATE or a new plan.

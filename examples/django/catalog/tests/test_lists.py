@@ -1,4 +1,4 @@
-"""Whole results compared as lists (SPEC §3.1, §3.4).
+"""Whole results compared as lists (docs/order-contract.md §3.1, §3.4).
 
 A queryset without order_by(), a prefetched relation, or an aggregate without ordering= has no
 defined order; comparing it with a list asserts one anyway.

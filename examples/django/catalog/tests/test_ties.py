@@ -1,4 +1,4 @@
-"""Rows tied on every ORDER BY key (SPEC §3.3).
+"""Rows tied on every ORDER BY key (docs/order-contract.md §3.3).
 
 order_by("year") fixes the order of books of different years only; two books of the same
 year may come back either way, and a LIMIT (first(), latest(), earliest(), [0]) may pick

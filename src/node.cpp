@@ -1,0 +1,43 @@
+/*
+ * node.cpp
+ *		The perturbation node's plan-level identity; see node.hpp.
+ */
+#include "node.hpp"
+
+#include "shuffle_scan.hpp"
+
+CustomScanMethods unorder_rows_scan_methods = {
+	"UnorderRows",
+	unorder_rows_create_state,
+};
+
+void
+unorder_rows_register_scan(void)
+{
+	RegisterCustomScanMethods(&unorder_rows_scan_methods);
+}
+
+bool
+is_unorder_rows_scan(const Plan *plan)
+{
+	return plan != NULL && IsA(plan, CustomScan) &&
+		   ((const CustomScan *) plan)->methods == &unorder_rows_scan_methods;
+}
+
+Plan **
+unorder_rows_child_slot(CustomScan *cscan)
+{
+	Assert(is_unorder_rows_scan(&cscan->scan.plan) && list_length(cscan->custom_plans) == 1);
+	return (Plan **) &linitial(cscan->custom_plans);
+}
+
+Plan *
+unorder_rows_child(const CustomScan *cscan)
+{
+	Plan *child = (Plan *) linitial(cscan->custom_plans);
+
+	Assert(is_unorder_rows_scan(&cscan->scan.plan) && list_length(cscan->custom_plans) == 1);
+	/* lefttree is set only for EXPLAIN, and then to the same child (node.hpp) */
+	Assert(cscan->scan.plan.lefttree == NULL || cscan->scan.plan.lefttree == child);
+	return child;
+}
