@@ -11,7 +11,8 @@
 #    PGXS files), which never saw the source tree: apt-get installs the .deb, dpkg must own the
 #    library and the install scripts, and the autopkgtests run against the installed files
 #    (debian/tests: the pg_regress suites via pg_buildext installcheck, then the demo on a
-#    server that preloads the library).  Only the suites' inputs (Makefile, sql/ without the
+#    server that preloads the library).  The install is docker/install-deb.sh, the step of
+#    docker/Dockerfile.deb; run again with the configuration sample, a new cluster must preload.  Only the suites' inputs (Makefile, sql/ without the
 #    install scripts, expected/, debian/tests/) are copied in.
 #
 # The .deb and the build log stay in $UNORDER_ROWS_DEB_OUT (default build/deb/NN).
@@ -75,9 +76,10 @@ cp Makefile "$clean/root/tmp/tests/"
 find sql -name '*.sql' ! -name 'unorder_rows--*' -exec cp {} "$clean/root/tmp/tests/sql/" \;
 cp -r expected "$clean/root/tmp/tests/"
 cp -r debian "$clean/root/tmp/tests/"   # pg_buildext reads pgversions
-echo "== apt-get install $(basename "$deb") into a clean $suite root, then the autopkgtests"
+cp docker/install-deb.sh "$clean/root/tmp/debs/"
+echo "== install $(basename "$deb") into a clean $suite root (docker/install-deb.sh), then the autopkgtests"
 "$roots" run "$clean/root" /bin/bash -ec "
-  apt-get install -y -qq /tmp/debs/$(basename "$deb") >/tmp/apt.log 2>&1 || { tail -20 /tmp/apt.log; exit 1; }
+  /tmp/debs/install-deb.sh /tmp/debs/$(basename "$deb")
   lib=\$(/usr/lib/postgresql/$major/bin/pg_config --pkglibdir)/unorder_rows.so
   dpkg -S \"\$lib\"
   dpkg -S /usr/share/postgresql/$major/extension/unorder_rows--0.1--0.2.sql
@@ -86,5 +88,15 @@ echo "== apt-get install $(basename "$deb") into a clean $suite root, then the a
   echo '### autopkgtest installcheck'
   AUTOPKGTEST_TMP=/tmp/autopkgtest debian/tests/installcheck
   echo '### autopkgtest demo'
-  AUTOPKGTEST_TMP=/tmp/autopkgtest debian/tests/demo"
+  AUTOPKGTEST_TMP=/tmp/autopkgtest debian/tests/demo
+  echo '### docker/install-deb.sh with a configuration sample, as docker/Dockerfile.deb runs it'
+  sample=/usr/share/postgresql/$major/postgresql.conf.sample
+  /tmp/debs/install-deb.sh /tmp/debs/$(basename "$deb") \$sample
+  /tmp/debs/install-deb.sh /tmp/debs/$(basename "$deb") \$sample >/dev/null   # once only
+  [ \$(grep -c '^shared_preload_libraries = .unorder_rows.' \$sample) = 1 ]
+  cd /tmp/autopkgtest
+  pg_virtualenv -v $major psql -XAt -o /tmp/preload.out -c 'SHOW shared_preload_libraries' -d postgres >/dev/null
+  preload=\$(cat /tmp/preload.out)
+  echo \"a new cluster preloads: \$preload\"
+  [ \"\$preload\" = unorder_rows ]"
 echo "== PostgreSQL $major: package built, installed and tested in $((SECONDS - start)) s"

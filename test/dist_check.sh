@@ -18,7 +18,7 @@ rm -rf "$root/dist"; mkdir -p "$root/dist"
 mv "$zip" "$root/dist/"
 test/debian_root.sh run "$root" /bin/bash -ec "
   cd /dist
-  python3 -m zipfile -e $zip .
+  unzip -q $zip
   cd ${zip%.zip}
   export PG_CONFIG=/usr/lib/postgresql/17/bin/pg_config
   make -s -j\$(nproc) >/dev/null

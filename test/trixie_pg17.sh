@@ -29,7 +29,7 @@ if [ ! -f "$catch2_deb" ]; then
     || { echo "trixie_pg17.sh: cannot download bookworm's catch2 2.13.10-1" >&2; exit 1; }
 fi
 root=$("$roots" ensure trixie-pg17 trixie postgresql-17 postgresql-server-dev-17 g++ make cmake pkg-config \
-  libpq-dev python3 python3-psycopg2 python3-django python3-pytest python3-pytest-django python3-yaml \
+  libpq-dev unzip python3 python3-psycopg2 python3-django python3-pytest python3-pytest-django python3-yaml \
   "$catch2_deb" | tail -1)
 if [ "${1:-}" = --root-only ]; then echo "$root"; exit 0; fi
 echo "== trixie root ready in $((SECONDS - start)) s: $root"
