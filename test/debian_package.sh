@@ -27,6 +27,10 @@ case "$major" in
   *) echo "debian_package.sh: no Debian root for PostgreSQL $major (15: bookworm, 17: trixie)" >&2; exit 2 ;;
 esac
 roots=test/debian_root.sh
+cache=${UNORDER_ROWS_ROOTS:-/var/cache/unorder_rows}
+mkdir -p "$cache"
+exec 9>"$cache/$suite-build.use.lock"; flock 9   # one build at a time in the suite's build root
+# (each command below gets 9>&-: a server it starts must not keep holding the lock)
 out=${UNORDER_ROWS_DEB_OUT:-$src/build/deb/$major}
 start=$SECONDS
 
@@ -49,7 +53,7 @@ git ls-files -z --cached --others --exclude-standard | grep -zv '^debian/' \
 git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$work/$name-$upstream"
 mkdir -p "$out"; rm -f "$out"/*.deb
 echo "== dpkg-buildpackage in $build_root (log: $out/build.log)"
-if ! "$roots" run "$build_root" /bin/sh -ec "
+if ! "$roots" run "$build_root" /bin/sh -ec 9>&- "
     cd /build/unorder_rows/$name-$upstream
     pg_buildext updatecontrol   # debian/control for the majors this suite supports
     grep -q '^Package: postgresql-$major-' debian/control
@@ -78,7 +82,7 @@ cp -r expected "$clean/root/tmp/tests/"
 cp -r debian "$clean/root/tmp/tests/"   # pg_buildext reads pgversions
 cp docker/install-deb.sh "$clean/root/tmp/debs/"
 echo "== install $(basename "$deb") into a clean $suite root (docker/install-deb.sh), then the autopkgtests"
-"$roots" run "$clean/root" /bin/bash -ec "
+"$roots" run "$clean/root" /bin/bash -ec 9>&- "
   /tmp/debs/install-deb.sh /tmp/debs/$(basename "$deb")
   lib=\$(/usr/lib/postgresql/$major/bin/pg_config --pkglibdir)/unorder_rows.so
   dpkg -S \"\$lib\"

@@ -12,7 +12,8 @@
 # Roots live in $UNORDER_ROWS_ROOTS (default /var/cache/unorder_rows) and are reused when
 # present: `debootstrap --variant=minbase SUITE` once per suite (NAME-less SUITE.base), then one
 # copy per NAME with its packages (apt-get is a no-op when they are there already).  Delete the
-# directory to start afresh.  Mounts are made in a private mount namespace (unshare), so they
+# directory to start afresh.  Making or changing a root takes a lock (flock); scripts that use
+# a root's files take their own (NAME.use.lock), so that parallel runs wait.  Mounts are made in a private mount namespace (unshare), so they
 # vanish with the command, even when it fails.  Inside a root, services are never started
 # (policy-rc.d) and installing PostgreSQL creates no cluster: the tests start their own servers.
 set -euo pipefail
@@ -39,6 +40,8 @@ run() {
 # base SUITE: the pristine minbase root of SUITE, made once
 base() {
   local suite=$1 dir=$roots/$1.base
+  mkdir -p "$roots"
+  exec 7>"$roots/$suite.base.lock"; flock 7   # one debootstrap per suite at a time
   if [ ! -f "$dir/.unorder_rows_complete" ]; then
     command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install debootstrap)"
     rm -rf "$dir.tmp"; mkdir -p "$roots"
@@ -64,6 +67,7 @@ ensure() {
   local name=$1 suite=$2; shift 2
   local dir=$roots/$name b
   b=$(base "$suite")
+  exec 8>"$roots/$name.lock"; flock 8   # one apt-get per root at a time
   if [ ! -f "$dir/.unorder_rows_complete" ]; then
     rm -rf "$dir"
     cp -a "$b" "$dir.tmp"

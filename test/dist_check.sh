@@ -14,9 +14,10 @@ zip=$(make -s dist | sed -n 's/^dist: //p')
 [ -f "$zip" ] || { echo "dist_check.sh: make dist made no tarball" >&2; exit 1; }
 echo "== $zip: unpack alone, build, install, pg_regress (PostgreSQL 17, trixie root)"
 root=$(test/trixie_pg17.sh --root-only | tail -1)
+exec 9>"${UNORDER_ROWS_ROOTS:-/var/cache/unorder_rows}/trixie-pg17.use.lock"; flock 9   # its PostgreSQL 17
 rm -rf "$root/dist"; mkdir -p "$root/dist"
 mv "$zip" "$root/dist/"
-test/debian_root.sh run "$root" /bin/bash -ec "
+test/debian_root.sh run "$root" /bin/bash -ec 9>&- "
   cd /dist
   unzip -q $zip
   cd ${zip%.zip}

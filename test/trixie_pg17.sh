@@ -32,6 +32,8 @@ root=$("$roots" ensure trixie-pg17 trixie postgresql-17 postgresql-server-dev-17
   libpq-dev unzip python3 python3-psycopg2 python3-django python3-pytest python3-pytest-django python3-yaml \
   "$catch2_deb" | tail -1)
 if [ "${1:-}" = --root-only ]; then echo "$root"; exit 0; fi
+exec 9>"$cache/trixie-pg17.use.lock"; flock 9   # one run at a time uses the root's /src
+# (each command below gets 9>&-: a server it starts must not keep holding the lock)
 echo "== trixie root ready in $((SECONDS - start)) s: $root"
 
 rm -rf "$root/src/unorder_rows"; mkdir -p "$root/src/unorder_rows"
@@ -41,7 +43,7 @@ git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | t
 printf '#!/bin/sh\nexit 0\n' >"$root/src/unorder_rows/test/install_deps.sh"
 
 status=0
-"$roots" run "$root" /bin/bash -ec '
+"$roots" run "$root" /bin/bash -ec 9>&- '
   cd /src/unorder_rows
   export PG_CONFIG=/usr/lib/postgresql/17/bin/pg_config
   test/run_tests.sh
