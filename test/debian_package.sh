@@ -70,6 +70,11 @@ echo "== built $(basename "$deb") in $((SECONDS - start)) s"
 dpkg-deb -f "$deb" Package Version Depends
 dpkg-deb -c "$deb" | awk '{print $6}' | grep -E '\.(so|control|sql)$'
 
+# docker/Dockerfile.deb COPYs these files (no Docker engine here to build it)
+sed -n 's/^COPY \([^ ]*\) .*/\1/p' docker/Dockerfile.deb | sed "s/\${PG_MAJOR}/$major/g" | while read -r f; do
+  compgen -G "$f" >/dev/null || { echo "debian_package.sh: docker/Dockerfile.deb COPYs $f, which does not exist" >&2; exit 1; }
+done
+
 # 2. install into a root that never saw the source tree, and test the installed files
 clean=$(mktemp -d /var/tmp/unorder_rows_deb.XXXXXX)
 trap 'rm -rf "$clean"' EXIT
