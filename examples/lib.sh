@@ -5,6 +5,9 @@
 #   ur_start_server VAR [name=value ...]
 #                           starts a throwaway server (test/pg_instance.sh), sets VAR to its
 #                           directory and exports PGHOST/PGPORT/PGUSER; stopped on exit
+#   ur_plugin_python DIR    makes a virtual environment in DIR that sees Debian's Python
+#                           packages, installs the pytest plugin (python/) into it as a user
+#                           would (pip, no network) and prints its interpreter
 #
 # Environment: PG_CONFIG (default: Debian's PostgreSQL 15), UNORDER_ROWS_INSTALL=always to
 # rebuild and reinstall the extension from this checkout even if one is installed.
@@ -63,4 +66,20 @@ _ur_cleanup() {
     "$ur_repo/test/pg_instance.sh" stop "$d" || true
     rm -rf "$d"
   done
+}
+
+ur_plugin_python() {
+  local venv=$1 copy
+  if ! /usr/bin/python3 -c 'import venv, ensurepip, setuptools' 2>/dev/null; then
+    echo "== installing python3-venv python3-setuptools" >&2
+    ur_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      python3-venv python3-setuptools python3-wheel >/dev/null
+  fi
+  /usr/bin/python3 -m venv --system-site-packages "$venv"
+  # pip builds in the source folder: build a copy, so the checkout stays clean
+  copy=$(mktemp -d "${TMPDIR:-/tmp}/unorder_rows_plugin_src.XXXXXX")
+  cp -r "$ur_repo/python/." "$copy"
+  "$venv/bin/pip" install -q --no-build-isolation --no-index "$copy" >&2
+  rm -rf "$copy"
+  echo "$venv/bin/python"
 }

@@ -279,6 +279,9 @@ log_session_seed_once(void)
 						  unorder_rows_effective_seed())));
 }
 
+/* Longest statement text a report line carries, in bytes. */
+#define REPORT_STATEMENT_MAX 1024
+
 /* Report one finished statement, if anything in it was perturbed. */
 static void
 report_statement(QueryDesc *query_desc)
@@ -295,15 +298,31 @@ report_statement(QueryDesc *query_desc)
 		return;
 
 	log_session_seed_once();
+	int len;
+	const char *text = statement_text(query_desc, &len);
+
 	if (report_mode != REPORT_OFF)
+	{
+		/*
+		 * The statement's text goes with the line, so that a client collecting notices (the
+		 * pytest plugin, a driver's notice log) can show which query relied on an order, also
+		 * for statements run inside functions.  Clipped like a log line should be.
+		 */
+		int whole = len;
+
+		/* a utility statement's text runs to the end of the string, ";" included */
+		while (whole > 0 && (text[whole - 1] == ';' || isspace((unsigned char) text[whole - 1])))
+			whole--;
+
+		int shown = pg_mbcliplen(text, whole, Min(whole, REPORT_STATEMENT_MAX));
+
 		ereport(report_mode == REPORT_LOG ? LOG : NOTICE,
 				(errmsg("unorder_rows: perturbed %s", report.text.data),
-				 errdetail("Replay with SET unorder_rows.seed = " UINT64_FORMAT ".",
-						   unorder_rows_effective_seed())));
+				 errdetail("Replay with SET unorder_rows.seed = " UINT64_FORMAT ".\nStatement: %.*s%s",
+						   unorder_rows_effective_seed(), shown, text, shown < whole ? " ..." : "")));
+	}
 	if (shared != NULL && statistics != NULL)
 	{
-		int len;
-		const char *text = statement_text(query_desc, &len);
 		uint64 fingerprint = report.fingerprint;
 
 		if (fingerprint == 0)

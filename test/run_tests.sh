@@ -5,7 +5,8 @@
 #   PG_CONFIG=/opt/pg/15-cassert/bin/pg_config test/run_tests.sh   # another build
 #
 # Builds and installs the extension, runs the Catch2 unit tests of the core,
-# the pg_regress suites (sql/, expected/), the libpq integration tests and the result oracle
+# the pg_regress suites (sql/, expected/), the libpq integration tests, the pytest plugin's
+# tests (python/) and the result oracle
 # (test/oracle.sh: results with the extension off and on must be the same); with
 # Debian's PostgreSQL 15, also the examples (examples/), the Docker recipe and PostgreSQL's own
 # regression suite with the extension on; with an assertion-enabled build, also sqlsmith
@@ -64,6 +65,9 @@ if [ "$PG_CONFIG" = /usr/lib/postgresql/15/bin/pg_config ] || "$PG_CONFIG" --con
   oracle_seconds=${ORACLE_SECONDS:-60}
 fi
 ORACLE_SECONDS=$oracle_seconds test/oracle.sh || failed+=(oracle)
+
+echo "== pytest plugin (python/, test/pytest_plugin.sh)"
+test/pytest_plugin.sh || failed+=(pytest-plugin)
 
 # The examples and the Docker recipe use Debian's PostgreSQL 15 (and Debian's Python packages).
 if [ "$PG_CONFIG" = /usr/lib/postgresql/15/bin/pg_config ] && [ "$(id -u)" = 0 ]; then
