@@ -8,8 +8,8 @@
 # Why a root: this machine's Debian (bookworm) has no PostgreSQL 17, and pgbuild cannot build
 # one because Debian's archive answers 404 for 17's source files; trixie's binary packages
 # download fine.  What runs: unit tests (Catch2), pg_regress suites, libpq integration tests,
-# the result oracle's generated queries, and the examples (psql, Django) where trixie has
-# their packages.  Not run: PostgreSQL's own regression suite with unorder_rows on
+# the pytest plugin's tests, the result oracle's generated queries, and the examples (psql,
+# Django), whose packages trixie has.  Not run: PostgreSQL's own regression suite with unorder_rows on
 # (test/regress_torture.sh), which needs 17's source package: reported as SKIPPED below.
 #
 # Catch2: CMakeLists.txt asks for Catch2 v2 (catch2/catch.hpp); trixie ships v3, so the root
@@ -30,6 +30,7 @@ if [ ! -f "$catch2_deb" ]; then
 fi
 root=$("$roots" ensure trixie-pg17 trixie postgresql-17 postgresql-server-dev-17 g++ make cmake pkg-config \
   libpq-dev unzip python3 python3-psycopg2 python3-django python3-pytest python3-pytest-django python3-yaml \
+  python3-psycopg python3-pytest-xdist python3-venv python3-setuptools python3-wheel \
   "$catch2_deb" | tail -1)
 if [ "${1:-}" = --root-only ]; then echo "$root"; exit 0; fi
 exec 9>"$cache/trixie-pg17.use.lock"; flock 9   # one run at a time uses the root's /src
