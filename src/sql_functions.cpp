@@ -4,7 +4,7 @@
  */
 #include "pg/postgres_includes.hpp"
 
-#define UNORDER_ROWS_VERSION "0.1"
+#define UNORDER_ROWS_VERSION "0.2.0"
 
 extern "C"
 {
