@@ -24,11 +24,11 @@ test/debian_root.sh run "$root" /bin/bash -ec 9>&- "
   export PG_CONFIG=/usr/lib/postgresql/17/bin/pg_config
   make -s -j\$(nproc) >/dev/null
   make -s install >/dev/null
-  port=\$(( 20000 + RANDOM % 20000 ))
-  srv=/tmp/dist_check
-  rm -rf \$srv
-  test/pg_instance.sh start \$srv \$port
-  trap 'test/pg_instance.sh stop \$srv; rm -rf \$srv' EXIT
+  . test/server.sh
+  srv=''
+  ur_workdir srv dist_check
+  port=\$(ur_free_port)
+  ur_server_start \$srv \$port
   mkdir -p build/regress
   if ! make -s installcheck PGHOST=\$srv PGPORT=\$port PGUSER=postgres; then
     cat build/regress/regression.diffs 2>/dev/null | head -100
