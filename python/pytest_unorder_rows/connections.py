@@ -150,33 +150,31 @@ class Connections:
         connections = self
 
         def connect(cls, conninfo="", **kwargs):
-            from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-            params = conninfo_to_dict(make_conninfo(conninfo, **{k: v for k, v in kwargs.items()
-                                                                  if k not in _PSYCOPG_ARGS}))
-            params["options"] = merge_options(params.get("options") or os.environ.get("PGOPTIONS"),
-                                              connections.state.options())
-            extra = {k: v for k, v in kwargs.items() if k in _PSYCOPG_ARGS}
-            conn = original(cls, make_conninfo(**params), **extra)
+            conninfo, extra = connections._psycopg_arguments(conninfo, kwargs)
+            conn = original(cls, conninfo, **extra)
             conn.add_notice_handler(_psycopg_notice_handler(connections.on_statement))
             connections._register(conn, conn.info.get_parameters())
             return conn
 
         return connect
 
+    def _psycopg_arguments(self, conninfo, kwargs):
+        """psycopg's connect() arguments with our settings merged into ``options``."""
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+        params = conninfo_to_dict(make_conninfo(conninfo, **{k: v for k, v in kwargs.items()
+                                                              if k not in _PSYCOPG_ARGS}))
+        params["options"] = merge_options(params.get("options") or os.environ.get("PGOPTIONS"),
+                                          self.state.options())
+        return make_conninfo(**params), {k: v for k, v in kwargs.items() if k in _PSYCOPG_ARGS}
+
     def _psycopg_async_connect(self, original):
         """Settings and notices; live switching needs a synchronous connection, so not that."""
         connections = self
 
         async def connect(cls, conninfo="", **kwargs):
-            from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-            params = conninfo_to_dict(make_conninfo(conninfo, **{k: v for k, v in kwargs.items()
-                                                                  if k not in _PSYCOPG_ARGS}))
-            params["options"] = merge_options(params.get("options") or os.environ.get("PGOPTIONS"),
-                                              connections.state.options())
-            extra = {k: v for k, v in kwargs.items() if k in _PSYCOPG_ARGS}
-            conn = await original(cls, make_conninfo(**params), **extra)
+            conninfo, extra = connections._psycopg_arguments(conninfo, kwargs)
+            conn = await original(cls, conninfo, **extra)
             conn.add_notice_handler(_psycopg_notice_handler(connections.on_statement))
             return conn
 

@@ -35,6 +35,13 @@ def test_broken():
 '''
 
 
+def assert_first_row_statement_listed(result):
+    result.stdout.fnmatch_lines([
+        "SELECT id FROM plugin_rows LIMIT 1",
+        f"    rows picked by LIMIT without ORDER BY: {ROWS} rows above Seq Scan on plugin_rows",
+    ])
+
+
 def run(pytester, *args):
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly", *args)
 
@@ -259,10 +266,7 @@ def test_first_row_psycopg():
 ''')
     result = run(suite, "--unorder-rows", "test_three.py")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "SELECT id FROM plugin_rows LIMIT 1",
-        f"    rows picked by LIMIT without ORDER BY: {ROWS} rows above Seq Scan on plugin_rows",
-    ])
+    assert_first_row_statement_listed(result)
 
 
 def test_async_psycopg3_gets_the_settings_and_its_notices_are_collected(suite):
@@ -280,10 +284,7 @@ def test_first_row_async():
 ''')
     result = run(suite, "--unorder-rows", "test_async.py")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "SELECT id FROM plugin_rows LIMIT 1",
-        f"    rows picked by LIMIT without ORDER BY: {ROWS} rows above Seq Scan on plugin_rows",
-    ])
+    assert_first_row_statement_listed(result)
 
 
 def test_xdist_workers_share_the_seed(suite):
