@@ -10,8 +10,10 @@
  * The plan is a tree with one exception: after finalize_perturbation_nodes,
  * a node's child is held both in custom_plans (where the executor and the
  * plan walks read it) and in lefttree (where EXPLAIN's ruleutils looks for an
- * OUTER_VAR's node; see name_columns_after_child).  Read the child only
- * through unorder_rows_child(), which checks that the two agree;
+ * OUTER_VAR's node; see name_columns_after_child).  copyObject copies the
+ * two apart, so a copied plan holds two equal copies of the child; only the
+ * one in custom_plans is ever executed.  Read the child only through
+ * unorder_rows_child(), which checks that the two agree;
  * for_each_child_slot (plan_nodes.hpp) visits it once.
  */
 #ifndef UNORDER_ROWS_NODE_HPP
