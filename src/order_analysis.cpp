@@ -258,6 +258,24 @@ rule_cursor_lock_rows(SettleInput &in)
 	return SETTLE_NEXT;
 }
 
+/*
+ * Rows nobody can tell apart need no perturbation (§4.7): a LIMIT whose every
+ * output column is a constant (`SELECT 1 ... LIMIT 1`, an ORM's exists())
+ * returns the same rows whichever it picks, and a result of such rows looks
+ * the same in any order, as long as the statement locks no rows (the pick
+ * would decide which row is locked) and changes none (a plain SELECT without
+ * data-modifying WITH).
+ */
+static SettleOutcome
+rule_rows_indistinguishable(SettleInput &in)
+{
+	PlannedStmt *stmt = in.ctx->stmt;
+
+	if (stmt->commandType != CMD_SELECT || stmt->hasModifyingCTE || stmt->rowMarks != NIL)
+		return SETTLE_NEXT;
+	return plan_output_constant(in.child) ? SETTLE_OFF : SETTLE_NEXT;
+}
+
 /* A LIMIT over something that may never end must still stop early. */
 static SettleOutcome
 rule_limit_input_finite(SettleInput &in)
@@ -335,6 +353,9 @@ static constexpr SettleRule cursor_lock_rows = {
 	"§5.1: a cursor's LockRows sees the row WHERE CURRENT OF names", rule_cursor_lock_rows};
 static constexpr SettleRule cursor_current_of = {"§5.1: WHERE CURRENT OF finds the row just fetched",
 												 rule_cursor_current_of};
+static constexpr SettleRule rows_indistinguishable = {
+	"§4.7: rows nobody can tell apart (constant columns, no locks, no DML) need no perturbation",
+	rule_rows_indistinguishable};
 static constexpr SettleRule limit_input_finite = {"§4.6: a LIMIT over what may never end still stops early",
 												  rule_limit_input_finite};
 static constexpr SettleRule order_sensitive_aggregates = {
@@ -346,11 +367,11 @@ static constexpr SettleRule limit_reads_sample = {"§3.2: only the rows the LIMI
 
 /* The rules of each kind, in the order they are applied. */
 static constexpr SettleRule result_rules[] = {
-	function_rows_kept, single_row,        subquery_result_in_array,
+	function_rows_kept, single_row,        rows_indistinguishable, subquery_result_in_array,
 	cursor_lock_rows,   cursor_current_of, one_node_per_stretch,
 };
 static constexpr SettleRule limit_rules[] = {
-	function_rows_kept, single_row,           limit_input_finite,
+	function_rows_kept, single_row,           rows_indistinguishable, limit_input_finite,
 	cursor_current_of,  one_node_per_stretch, limit_reads_sample,
 };
 static constexpr SettleRule aggregate_rules[] = {
