@@ -1,0 +1,213 @@
+/*
+ * block_shuffle.hpp
+ *		The order in which a perturbed heap scan visits a table: blocks in a
+ *		seeded order, each block's line pointers in a seeded shuffled order.
+ *
+ * A plain heap scan returns rows by (block, offset), ascending.  The
+ * perturbed scan (block_scan.cpp) streams instead of buffering: it visits
+ * block start, start + stride, start + 2 stride, ... (mod the block count,
+ * stride coprime to it, as contrib's tsm_system_rows does), and within each
+ * block the offsets 1..maxoffset in a shuffled order that depends only on
+ * the seed and the block, so that a rescan visits everything in the same
+ * order again.
+ *
+ * Which rows are visible and pass the scan's quals is not known in advance,
+ * so no order of positions alone can keep docs/order-contract.md §5.2 (the
+ * first row emitted is not the first the plain scan returns): the block
+ * visited first may hold the plain scan's first row as its only live one.
+ * FirstRowGuard does it at run time with one row of lookahead: of the first
+ * two rows found, it emits the one later in plain order first.  The first
+ * row of the plain scan comes before every other row in plain order, so it
+ * can never be emitted first while another row exists.
+ *
+ * Pure C++17: no PostgreSQL header, no allocation, no exceptions.
+ */
+#ifndef UNORDER_ROWS_CORE_BLOCK_SHUFFLE_HPP
+#define UNORDER_ROWS_CORE_BLOCK_SHUFFLE_HPP
+
+#include <cstdint>
+
+#include "core/permutation.hpp"
+#include "core/prng.hpp"
+
+namespace unorder_rows::core
+{
+
+/* How a block scan walks the table. */
+enum class BlockWalk
+{
+	Plain,   /* the plain scan's order (the switch is off) */
+	Shuffle, /* seeded start and stride, shuffled offsets */
+	Reverse  /* last block first, offsets descending */
+};
+
+/* At least as many line pointers as any heap page holds (MaxOffsetNumber of 32 kB pages: 32768 / 4). */
+constexpr uint32_t kMaxOffsetsPerBlock = 8192;
+
+/* Greatest common divisor. */
+inline uint64_t
+gcd64(uint64_t a, uint64_t b)
+{
+	while (b != 0)
+	{
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* A per-block seed: the scan's seed mixed with the block number. */
+inline uint64_t
+block_seed(uint64_t seed, uint64_t block)
+{
+	uint64_t state = seed ^ (block * 0xd1342543de82ef95ULL);
+	return splitmix64(state);
+}
+
+/*
+ * BlockOrder: the i-th block visited, for i in [0, nblocks): a permutation of
+ * the blocks, every block equally likely to come first in shuffle mode.
+ */
+class BlockOrder
+{
+public:
+	void init(uint64_t nblocks, BlockWalk walk, uint64_t seed)
+	{
+		n_ = nblocks;
+		start_ = 0;
+		stride_ = 1;
+		if (n_ < 2 || walk == BlockWalk::Plain)
+			return;
+		if (walk == BlockWalk::Reverse)
+		{
+			start_ = n_ - 1;
+			stride_ = n_ - 1; /* -1 mod n: coprime to n */
+			return;
+		}
+		Rng rng(seed);
+		start_ = rng.below(n_);
+		stride_ = 1 + rng.below(n_ - 1);
+		while (gcd64(stride_, n_) != 1)
+			stride_ = stride_ + 1 < n_ ? stride_ + 1 : 1;
+	}
+
+	uint64_t size() const { return n_; }
+
+	/* The block visited at step i (i < size()). */
+	uint64_t at(uint64_t i) const
+	{
+		__uint128_t v = static_cast<__uint128_t>(i) * stride_ + start_;
+		return static_cast<uint64_t>(v % n_);
+	}
+
+private:
+	uint64_t n_ = 0;
+	uint64_t start_ = 0;
+	uint64_t stride_ = 1;
+};
+
+/*
+ * in_block_order: offsets[0..count) := 1..count in the order a block's line
+ * pointers are visited; depends only on (seed, block), so rescans agree.
+ */
+inline void
+in_block_order(uint16_t *offsets, uint32_t count, BlockWalk walk, uint64_t seed, uint64_t block)
+{
+	for (uint32_t i = 0; i < count; i++)
+		offsets[i] = static_cast<uint16_t>(walk == BlockWalk::Reverse ? count - i : i + 1);
+	if (walk != BlockWalk::Shuffle || count < 2)
+		return;
+	Rng rng(block_seed(seed, block));
+	shuffle_range(offsets, 0, count, rng);
+}
+
+/*
+ * BlockWalker: the position of one scan in the (block order x in-block
+ * order) permutation, driven by the two callbacks of a table sample scan:
+ * next_block() until it returns false, and for each block next_offset()
+ * until it returns 0.
+ */
+class BlockWalker
+{
+public:
+	/* Start (or restart) a walk over nblocks blocks; a restart with the same arguments repeats it. */
+	void start(uint64_t nblocks, BlockWalk walk, uint64_t seed)
+	{
+		walk_ = walk;
+		seed_ = seed;
+		order_.init(nblocks, walk, seed);
+		step_ = 0;
+		count_ = 0;
+		next_ = 0;
+	}
+
+	/* Rewind to the first block, keeping the order (a rescan). */
+	void rewind()
+	{
+		step_ = 0;
+		count_ = 0;
+		next_ = 0;
+	}
+
+	/* The next block to visit; false when every block was visited. */
+	bool next_block(uint64_t *block)
+	{
+		if (step_ >= order_.size())
+			return false;
+		block_ = order_.at(step_++);
+		count_ = 0;
+		next_ = 0;
+		*block = block_;
+		return true;
+	}
+
+	/* The next offset (from 1) of the current block, which has maxoffset line pointers; 0 when done. */
+	uint32_t next_offset(uint32_t maxoffset)
+	{
+		if (next_ == 0 && count_ == 0)
+		{
+			count_ = maxoffset < kMaxOffsetsPerBlock ? maxoffset : kMaxOffsetsPerBlock;
+			in_block_order(offsets_, count_, walk_, seed_, block_);
+		}
+		if (next_ >= count_)
+			return 0;
+		return offsets_[next_++];
+	}
+
+	uint64_t blocks() const { return order_.size(); }
+	uint64_t blocks_visited() const { return step_; }
+
+private:
+	BlockWalk walk_ = BlockWalk::Plain;
+	uint64_t seed_ = 0;
+	BlockOrder order_;
+	uint64_t step_ = 0;  /* blocks handed out */
+	uint64_t block_ = 0; /* the current block */
+	uint32_t count_ = 0; /* offsets of the current block, once its order is made */
+	uint32_t next_ = 0;  /* index of the next offset to hand out */
+	uint16_t offsets_[kMaxOffsetsPerBlock];
+};
+
+/*
+ * FirstRowGuard: which of the first two rows found goes first, by their
+ * positions in plain order ((block << 16) | offset): the later one, so that
+ * the plain scan's first row is never emitted first while another row
+ * exists (§5.2).  Later rows pass in the order found.
+ */
+inline bool
+emit_second_first(uint64_t first_position, uint64_t second_position)
+{
+	return second_position > first_position;
+}
+
+/* plain_position: a row's place in the plain scan's order. */
+inline uint64_t
+plain_position(uint64_t block, uint32_t offset)
+{
+	return (block << 16) | offset;
+}
+
+} // namespace unorder_rows::core
+
+#endif
