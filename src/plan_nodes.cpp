@@ -115,7 +115,8 @@ reads_tables(PlannedStmt *stmt, Plan *plan, int depth)
 {
 	if (plan == NULL || depth > 64)
 		return depth > 64;
-	if (plan_node_properties(plan).reads_rows && !is_unorder_rows_scan(plan))
+	if (plan_node_properties(plan).reads_rows &&
+		(!is_unorder_rows_scan(plan) || unorder_rows_is_block_scan((CustomScan *) plan)))
 		return true;
 	if (IsA(plan, CteScan))
 		return reads_tables(stmt, cte_plan(stmt, (CteScan *) plan), depth + 1);

@@ -13,18 +13,17 @@
  *
  * Which rows are visible and pass the scan's quals is not known in advance,
  * so no order of positions alone can keep docs/order-contract.md §5.2 (the
- * first row emitted is not the first the plain scan returns): the block
- * visited first may hold the plain scan's first row as its only live one.
- * FirstRowGuard does it at run time with one row of lookahead: of the first
- * two rows found, it emits the one later in plain order first.  The first
- * row of the plain scan comes before every other row in plain order, so it
- * can never be emitted first while another row exists.
+ * first row emitted differs from the plain scan's first whenever any row
+ * does): the block visited first may hold the plain scan's first row as its
+ * only live one, and other rows may look exactly like it.  FirstRowGuard
+ * does it at run time, comparing rows with the plain scan's first.
  *
  * Pure C++17: no PostgreSQL header, no allocation, no exceptions.
  */
 #ifndef UNORDER_ROWS_CORE_BLOCK_SHUFFLE_HPP
 #define UNORDER_ROWS_CORE_BLOCK_SHUFFLE_HPP
 
+#include <algorithm>
 #include <cstdint>
 
 #include "core/permutation.hpp"
@@ -65,20 +64,48 @@ block_seed(uint64_t seed, uint64_t block)
 	return splitmix64(state);
 }
 
+/* Up to this many blocks (512 MB of 8 kB pages) the order is by a hash of each block (BlockOrder). */
+constexpr uint64_t kMaxKeyedBlocks = 65536;
+
 /*
  * BlockOrder: the i-th block visited, for i in [0, nblocks): a permutation of
  * the blocks, every block equally likely to come first in shuffle mode.
+ *
+ * With room for the block numbers (scratch, up to kMaxKeyedBlocks), blocks
+ * go in the order of a seeded hash of their numbers: their relative order
+ * does not depend on how many blocks follow, so a table that holds the same
+ * rows with fewer or more blocks of dead rows at its end (a replay in a
+ * fresh database) is walked the same way.  Beyond that, a seeded start and a
+ * stride coprime to the block count (as contrib's tsm_system_rows), in
+ * constant memory.
  */
 class BlockOrder
 {
 public:
-	void init(uint64_t nblocks, BlockWalk walk, uint64_t seed)
+	void init(uint64_t nblocks, BlockWalk walk, uint64_t seed, uint32_t *scratch = nullptr,
+			  uint64_t scratch_capacity = 0)
 	{
 		n_ = nblocks;
 		start_ = 0;
 		stride_ = 1;
+		keyed_ = nullptr;
 		if (n_ < 2 || walk == BlockWalk::Plain)
 			return;
+		if (walk == BlockWalk::Shuffle && scratch != nullptr && n_ <= scratch_capacity &&
+			n_ <= kMaxKeyedBlocks)
+		{
+			for (uint64_t b = 0; b < n_; b++)
+				scratch[b] = static_cast<uint32_t>(b);
+			std::sort(scratch, scratch + n_,
+					  [seed](uint32_t a, uint32_t b)
+					  {
+						  uint64_t ka = block_seed(seed ^ 0x5bd1e995ULL, a);
+						  uint64_t kb = block_seed(seed ^ 0x5bd1e995ULL, b);
+						  return ka != kb ? ka < kb : a < b;
+					  });
+			keyed_ = scratch;
+			return;
+		}
 		if (walk == BlockWalk::Reverse)
 		{
 			start_ = n_ - 1;
@@ -97,6 +124,8 @@ public:
 	/* The block visited at step i (i < size()). */
 	uint64_t at(uint64_t i) const
 	{
+		if (keyed_ != nullptr)
+			return keyed_[i];
 		__uint128_t v = static_cast<__uint128_t>(i) * stride_ + start_;
 		return static_cast<uint64_t>(v % n_);
 	}
@@ -105,6 +134,7 @@ private:
 	uint64_t n_ = 0;
 	uint64_t start_ = 0;
 	uint64_t stride_ = 1;
+	const uint32_t *keyed_ = nullptr; /* block numbers in visiting order, or null */
 };
 
 /*
@@ -131,12 +161,17 @@ in_block_order(uint16_t *offsets, uint32_t count, BlockWalk walk, uint64_t seed,
 class BlockWalker
 {
 public:
-	/* Start (or restart) a walk over nblocks blocks; a restart with the same arguments repeats it. */
-	void start(uint64_t nblocks, BlockWalk walk, uint64_t seed)
+	/*
+	 * Start (or restart) a walk over nblocks blocks; a restart with the same
+	 * arguments repeats it.  scratch: room for scratch_capacity block numbers
+	 * (see BlockOrder), kept by the caller while the walk lasts.
+	 */
+	void start(uint64_t nblocks, BlockWalk walk, uint64_t seed, uint32_t *scratch = nullptr,
+			   uint64_t scratch_capacity = 0)
 	{
 		walk_ = walk;
 		seed_ = seed;
-		order_.init(nblocks, walk, seed);
+		order_.init(nblocks, walk, seed, scratch, scratch_capacity);
 		step_ = 0;
 		count_ = 0;
 		next_ = 0;
@@ -162,7 +197,12 @@ public:
 		return true;
 	}
 
-	/* The next offset (from 1) of the current block, which has maxoffset line pointers; 0 when done. */
+	/*
+	 * The next item (from 1) of the current block, which has count items; 0
+	 * when done.  The items are the block's visible rows in offset order
+	 * where the caller knows them (then dead rows change nothing), else its
+	 * line pointers.
+	 */
 	uint32_t next_offset(uint32_t maxoffset)
 	{
 		if (next_ == 0 && count_ == 0)
@@ -190,18 +230,58 @@ private:
 };
 
 /*
- * FirstRowGuard: which of the first two rows found goes first, by their
- * positions in plain order ((block << 16) | offset): the later one, so that
- * the plain scan's first row is never emitted first while another row
- * exists (§5.2).  Later rows pass in the order found.
+ * FirstRowGuard: docs/order-contract.md §5.2 at run time.  The scan looks up
+ * the plain scan's first row (a plain forward scan that stops at it) and,
+ * while the rows the walk finds cannot be told apart from that row, holds
+ * them back; they are all alike, so a count suffices.  The first row that
+ * differs goes first, then the held ones, then the rest in walk order; if
+ * no row differs, the held ones come out at the end and nothing could tell.
  */
-inline bool
-emit_second_first(uint64_t first_position, uint64_t second_position)
+class FirstRowGuard
 {
-	return second_position > first_position;
-}
+public:
+	void reset()
+	{
+		held_ = 0;
+		settled_ = false;
+	}
 
-/* plain_position: a row's place in the plain scan's order. */
+	/*
+	 * A row the walk found; like_plain_first: it cannot be told apart from the
+	 * plain scan's first row.  True: emit it now (then, if it settled the
+	 * guard, the held rows); false: it is held back.
+	 */
+	bool offer(bool like_plain_first)
+	{
+		if (settled_)
+			return true;
+		if (like_plain_first)
+		{
+			held_++;
+			return false;
+		}
+		settled_ = true;
+		return true;
+	}
+
+	/* Take one held row (after the settling row, or at the end of the walk); false when none is left. */
+	bool take_held()
+	{
+		if (held_ == 0)
+			return false;
+		held_--;
+		return true;
+	}
+
+	bool settled() const { return settled_; }
+	uint64_t held() const { return held_; }
+
+private:
+	uint64_t held_ = 0;
+	bool settled_ = false;
+};
+
+/* plain_position: a row's place in the plain scan's order (tests and EXPLAIN). */
 inline uint64_t
 plain_position(uint64_t block, uint32_t offset)
 {
