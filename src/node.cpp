@@ -43,7 +43,13 @@ unorder_rows_child(const CustomScan *cscan)
 	Plan *child = (Plan *) linitial(cscan->custom_plans);
 
 	Assert(is_unorder_rows_scan(&cscan->scan.plan) && list_length(cscan->custom_plans) == 1);
-	/* lefttree is set only for EXPLAIN, and then to the same child (node.hpp) */
-	Assert(cscan->scan.plan.lefttree == NULL || cscan->scan.plan.lefttree == child);
+	/*
+	 * lefttree is set only for EXPLAIN, and then to the same child (node.hpp);
+	 * a copied plan (plan cache, SPI) holds two equal copies of it, so compare
+	 * what identifies a plan node, not the pointers.
+	 */
+	Assert(cscan->scan.plan.lefttree == NULL || cscan->scan.plan.lefttree == child ||
+		   (nodeTag(cscan->scan.plan.lefttree) == nodeTag(child) &&
+			cscan->scan.plan.lefttree->plan_node_id == child->plan_node_id));
 	return child;
 }
