@@ -47,7 +47,7 @@ struct BlockScanState
 	TableScanDesc scan;          /* begun at the first fetch */
 	SampleScanState *sampler;    /* what the table AM's sample callbacks are given */
 	core::BlockWalker *walker;   /* palloc'd: holds one block's offsets */
-	uint32 *block_scratch;       /* the walk's block order, when kept (core::BlockOrder) */
+	uint64 *block_scratch;       /* the walk's block order, when kept (core::BlockOrder) */
 	bool walk_started;           /* the walker knows the block count (kept across rescans) */
 	bool have_block;             /* the table AM is on a block */
 	bool done;                   /* every block visited in this scan */
@@ -104,8 +104,8 @@ next_sample_block(SampleScanState *sampler, BlockNumber nblocks)
 		uint64 capacity = nblocks <= core::kMaxKeyedBlocks ? nblocks : 0;
 
 		if (capacity > 0)
-			state->block_scratch = (uint32 *) MemoryContextAlloc(state->css.ss.ps.state->es_query_cxt,
-																 sizeof(uint32) * capacity);
+			state->block_scratch = (uint64 *) MemoryContextAlloc(state->css.ss.ps.state->es_query_cxt,
+																 sizeof(uint64) * capacity);
 		state->walker->start(nblocks, state->walk, state->seed, state->block_scratch, capacity);
 		state->walk_started = true;
 	}

@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 
 #include "core/permutation.hpp"
 #include "core/prng.hpp"
@@ -71,38 +72,35 @@ constexpr uint64_t kMaxKeyedBlocks = 65536;
  * BlockOrder: the i-th block visited, for i in [0, nblocks): a permutation of
  * the blocks, every block equally likely to come first in shuffle mode.
  *
- * With room for the block numbers (scratch, up to kMaxKeyedBlocks), blocks
- * go in the order of a seeded hash of their numbers: their relative order
- * does not depend on how many blocks follow, so a table that holds the same
- * rows with fewer or more blocks of dead rows at its end (a replay in a
- * fresh database) is walked the same way.  Beyond that, a seeded start and a
- * stride coprime to the block count (as contrib's tsm_system_rows), in
- * constant memory.
+ * With room for one 64-bit entry per block (scratch, up to kMaxKeyedBlocks),
+ * blocks go in the order of a seeded hash of their numbers: their relative
+ * order does not depend on how many blocks follow, so a table that holds
+ * the same rows with fewer or more blocks of dead rows at its end (a replay
+ * in a fresh database) is walked the same way.  The entries (hash in the
+ * high half, block number in the low half) form a min-heap built in linear
+ * time and popped as the walk goes, so a LIMIT that stops after a block or
+ * two pays no sort.  Beyond that, a seeded start and a stride coprime to the
+ * block count (as contrib's tsm_system_rows), in constant memory.
  */
 class BlockOrder
 {
 public:
-	void init(uint64_t nblocks, BlockWalk walk, uint64_t seed, uint32_t *scratch = nullptr,
+	void init(uint64_t nblocks, BlockWalk walk, uint64_t seed, uint64_t *scratch = nullptr,
 			  uint64_t scratch_capacity = 0)
 	{
 		n_ = nblocks;
 		start_ = 0;
 		stride_ = 1;
 		keyed_ = nullptr;
+		popped_ = 0;
 		if (n_ < 2 || walk == BlockWalk::Plain)
 			return;
 		if (walk == BlockWalk::Shuffle && scratch != nullptr && n_ <= scratch_capacity &&
 			n_ <= kMaxKeyedBlocks)
 		{
 			for (uint64_t b = 0; b < n_; b++)
-				scratch[b] = static_cast<uint32_t>(b);
-			std::sort(scratch, scratch + n_,
-					  [seed](uint32_t a, uint32_t b)
-					  {
-						  uint64_t ka = block_seed(seed ^ 0x5bd1e995ULL, a);
-						  uint64_t kb = block_seed(seed ^ 0x5bd1e995ULL, b);
-						  return ka != kb ? ka < kb : a < b;
-					  });
+				scratch[b] = (block_seed(seed ^ 0x5bd1e995ULL, b) & 0xffffffff00000000ULL) | b;
+			std::make_heap(scratch, scratch + n_, std::greater<uint64_t>());
 			keyed_ = scratch;
 			return;
 		}
@@ -122,10 +120,22 @@ public:
 	uint64_t size() const { return n_; }
 
 	/* The block visited at step i (i < size()). */
-	uint64_t at(uint64_t i) const
+	/*
+	 * The block visited at step i (i < size()).  In hash order, steps not yet
+	 * taken are popped from the heap (the j-th entry popped lands at n - 1 - j,
+	 * just past the shrunk heap).
+	 */
+	uint64_t at(uint64_t i)
 	{
 		if (keyed_ != nullptr)
-			return keyed_[i];
+		{
+			while (popped_ <= i)
+			{
+				std::pop_heap(keyed_, keyed_ + (n_ - popped_), std::greater<uint64_t>());
+				popped_++;
+			}
+			return keyed_[n_ - 1 - i] & 0xffffffffULL;
+		}
 		__uint128_t v = static_cast<__uint128_t>(i) * stride_ + start_;
 		return static_cast<uint64_t>(v % n_);
 	}
@@ -134,7 +144,8 @@ private:
 	uint64_t n_ = 0;
 	uint64_t start_ = 0;
 	uint64_t stride_ = 1;
-	const uint32_t *keyed_ = nullptr; /* block numbers in visiting order, or null */
+	uint64_t *keyed_ = nullptr; /* hash order: a heap of (hash, block) entries, or null */
+	uint64_t popped_ = 0;       /* entries taken from the heap so far */
 };
 
 /*
@@ -166,7 +177,7 @@ public:
 	 * arguments repeats it.  scratch: room for scratch_capacity block numbers
 	 * (see BlockOrder), kept by the caller while the walk lasts.
 	 */
-	void start(uint64_t nblocks, BlockWalk walk, uint64_t seed, uint32_t *scratch = nullptr,
+	void start(uint64_t nblocks, BlockWalk walk, uint64_t seed, uint64_t *scratch = nullptr,
 			   uint64_t scratch_capacity = 0)
 	{
 		walk_ = walk;

@@ -62,7 +62,7 @@ std::vector<uint64_t>
 walk_rows(BlockWalker &walker, const Table &table, BlockWalk walk, uint64_t seed, bool keyed = true)
 {
 	std::vector<uint64_t> found;
-	std::vector<uint32_t> scratch(table.line_pointers.size() + 1);
+	std::vector<uint64_t> scratch(table.line_pointers.size() + 1);
 	uint64_t block = 0;
 
 	walker.start(table.line_pointers.size(), walk, seed, keyed ? scratch.data() : nullptr, scratch.size());
@@ -189,7 +189,7 @@ TEST_CASE("block walk: every block can come first, and can hold the first row em
 		for (uint64_t k = 0; k < nblocks * 2; k++)
 			table.value.push_back(static_cast<int>(k)); /* all different: the value names the row */
 
-		std::vector<uint32_t> scratch(nblocks);
+		std::vector<uint64_t> scratch(nblocks);
 
 		for (uint64_t seed = 1; seed <= 3000; seed++)
 		{
@@ -215,7 +215,7 @@ TEST_CASE("block order: a permutation of the blocks, the same for the same seed"
 			for (BlockWalk walk : {BlockWalk::Plain, BlockWalk::Shuffle, BlockWalk::Reverse})
 			{
 				BlockOrder order, again;
-				std::vector<uint32_t> scratch(nblocks), scratch_again(nblocks);
+				std::vector<uint64_t> scratch(nblocks), scratch_again(nblocks);
 				bool keyed = seed % 2 == 0;
 
 				order.init(nblocks, walk, seed, keyed ? scratch.data() : nullptr, nblocks);
@@ -266,7 +266,7 @@ TEST_CASE("block walk: a rewound walk repeats the same order (rescans)", "[block
 {
 	auto walker = std::make_unique<BlockWalker>();
 	Table table{{4, 0, 7, 3, 5, 2}, std::vector<bool>(21, true), {}};
-	std::vector<uint32_t> scratch(6); /* kept while the walk lasts, as block_scan.cpp does */
+	std::vector<uint64_t> scratch(6); /* kept while the walk lasts, as block_scan.cpp does */
 	std::vector<uint64_t> walks[2];
 
 	walker->start(6, BlockWalk::Shuffle, 99, scratch.data(), scratch.size());
@@ -294,7 +294,7 @@ TEST_CASE("block order by hash: blocks added at the end do not change the order 
 	for (uint64_t seed = 1; seed <= 50; seed++)
 		for (uint64_t nblocks : {2, 3, 7, 40})
 		{
-			std::vector<uint32_t> small(nblocks), large(nblocks + 5);
+			std::vector<uint64_t> small(nblocks), large(nblocks + 5);
 			BlockOrder a, b;
 			std::vector<uint64_t> from_small, from_large;
 
