@@ -1,15 +1,16 @@
 /*
  * block_shuffle.hpp
  *		The order in which a perturbed heap scan visits a table: blocks in a
- *		seeded order, each block's line pointers in a seeded shuffled order.
+ *		seeded order, each block's rows in a seeded shuffled order.
  *
  * A plain heap scan returns rows by (block, offset), ascending.  The
  * perturbed scan (block_scan.cpp) streams instead of buffering: it visits
- * block start, start + stride, start + 2 stride, ... (mod the block count,
+ * the blocks in the order of a seeded hash of their numbers (up to
+ * kMaxKeyedBlocks; beyond, start, start + stride, ... mod the block count,
  * stride coprime to it, as contrib's tsm_system_rows does), and within each
- * block the offsets 1..maxoffset in a shuffled order that depends only on
- * the seed and the block, so that a rescan visits everything in the same
- * order again.
+ * block its items (visible rows, or line pointers) in a shuffled order that
+ * depends only on the seed, the block and their number, so that a rescan
+ * visits everything in the same order again (BlockOrder, BlockWalker).
  *
  * Which rows are visible and pass the scan's quals is not known in advance,
  * so no order of positions alone can keep docs/order-contract.md §5.2 (the
