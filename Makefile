@@ -21,6 +21,7 @@ OBJS = \
 	src/shuffle_scan_all.o \
 	src/shuffle_scan_runs.o \
 	src/shuffle_scan_explain.o \
+	src/block_scan.o \
 	src/row_buffer.o \
 	src/row_buffer_runs.o \
 	src/row_buffer_sort.o \

@@ -5,7 +5,7 @@
 #   PARTS=read bench/run.sh            # only the 1M-row reads (parts 2-4): about 2-3 minutes
 #   PARTS=pgbench PGBENCH_MODE=prepared bench/run.sh   # only pgbench, with prepared statements
 #
-# Measures the library installed in $PG_CONFIG's pkglibdir (run `make && make install` first to
+# Measures the library installed in $PG_CONFIG's pkglibdir, or $BENCH_LIB (run `make && make install` first to
 # measure the working tree). It is copied once at the start and loaded from that copy by path, so
 # a `make install` during the run cannot mix two builds. The bench starts its own throwaway server
 # with test/server.sh in $BENCH_DIR (wiped at start, stopped at exit); log in $BENCH_DIR.log.
@@ -34,6 +34,8 @@
 #              tuplestore, spilling beyond work_mem, before it emits the first one: the cost of
 #              "buffer everything, then emit" with no permutation, plus one int8 column of output)
 #      lim-off / lim-on   SELECT * FROM t LIMIT 10                       off / on
+#      exists-off / -on   SELECT 1 AS a FROM t WHERE id % 10 = 5 LIMIT 1 off / on (Django .exists())
+#      id10-off / -on     SELECT id FROM t LIMIT 10                      off / on (qs[:10])
 #    Every run is a fresh connection (so VmHWM starts afresh): a warm-up scan of t maps t's shared
 #    buffers into the backend, then VmHWM is read from /proc/<pg_backend_pid()>/status, the
 #    statement runs under psql's \timing, and VmHWM is read again; "MB" is the growth, i.e. the
@@ -169,12 +171,12 @@ measured() {
   FOREIGN="$FOREIGN!"
 }
 
-cleanup
+ur_server_stop "$DIR" # a server left by an interrupted run (test/server.sh replaced the old cleanup function)
 rm -rf "$DIR" "$DIR.lib" "$LOG"
 : >"$LOG"
 
 # ---- machine and build ----
-LIB="$("$PG_CONFIG" --pkglibdir)/unorder_rows.so"
+LIB=${BENCH_LIB:-"$("$PG_CONFIG" --pkglibdir)/unorder_rows.so"} # BENCH_LIB: measure another build without installing it
 mkdir -p "$DIR.lib"
 cp "$LIB" "$LIBCOPY"
 chmod 755 "$DIR.lib" "$LIBCOPY"
@@ -361,6 +363,9 @@ Q_READ="COPY (SELECT * FROM t) TO '/dev/null'"
 Q_RANDOM="COPY (SELECT * FROM t ORDER BY random()) TO '/dev/null'"
 Q_FLOOR="COPY (SELECT *, count(*) OVER () FROM t) TO '/dev/null'"
 Q_LIMIT="SELECT * FROM t LIMIT 10"
+# what ORMs send (issue 15): Django's .exists() (rows nobody can tell apart), qs[:10] without ordering
+Q_EXISTS="SELECT 1 AS a FROM t WHERE id % 10 = 5 LIMIT 1"
+Q_ID10="SELECT id FROM t LIMIT 10"
 Q_TOPN="SELECT * FROM t ORDER BY b LIMIT 10"
 
 # one run on a fresh connection: prints "<ms> <VmHWM growth in kB>"
@@ -414,6 +419,10 @@ if [[ ,$PARTS, == *,read,* ]]; then
     [ "$wm" = 4MB ] && runs=$RUNS_DEFAULT
     echo "LIMIT 10, work_mem $wm: $runs runs per config" >&2
     for ((i = 0; i < runs; i++)); do
+      cell "$wm" exists-off "$Q_EXISTS" off
+      cell "$wm" exists-on "$Q_EXISTS" on
+      cell "$wm" id10-off "$Q_ID10" off
+      cell "$wm" id10-on "$Q_ID10" on
       cell "$wm" lim-off "$Q_LIMIT" off
       cell "$wm" lim-on "$Q_LIMIT" on
       cell "$wm" top-off "$Q_TOPN" off
@@ -426,6 +435,8 @@ if [[ ,$PARTS, == *,read,* ]]; then
       "${PSQL[@]}" -c "SET work_mem = '$wm'" -c "SET unorder_rows.enabled = on" \
         -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT * FROM t" \
         -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT * FROM t LIMIT 10" \
+        -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) $Q_EXISTS" \
+        -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) $Q_ID10" \
         -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) $Q_TOPN" | sed "s/^/    $wm  /"
     done
   } >>"$LOG"
@@ -510,13 +521,15 @@ if [[ ,$PARTS, == *,read,* ]]; then
   done
   echo "   targets: on/off <= 1.5; random/on >= 2; on MB - off MB <= work_mem + a small constant"
   echo ""
-  echo "4. LIMIT 10 over t: median ms, paired ratio, MB = median VmHWM growth"
+  echo "4. LIMIT over t: median ms, paired ratio, MB = median VmHWM growth"
+  echo "   exists: $Q_EXISTS (Django .exists(); target on/off <= 3)"
+  echo "   id10: $Q_ID10 (qs[:10] without ordering; target on/off <= 3)"
   echo "   lim: SELECT * FROM t LIMIT 10 (reservoir sample: the whole input is read, 10 rows kept)"
   echo "   top: $Q_TOPN (no ties: the top-N sort is kept)"
-  printf '   %-4s %-8s %8s %8s %8s %7s %7s %7s\n' query work_mem "off ms" "on ms" "on/off" "off MB" "on MB" "others"
-  for q in lim top; do
+  printf '   %-6s %-8s %8s %8s %8s %7s %7s %7s\n' query work_mem "off ms" "on ms" "on/off" "off MB" "on MB" "others"
+  for q in exists id10 lim top; do
     for wm in $LIMIT_WORK_MEMS; do
-      printf '   %-4s %-8s %8.3f %8.1f %8.2f %7s %7s %6s%%\n' "$q" "$wm" "$(med "${MS[$wm/$q-off]}")" "$(med "${MS[$wm/$q-on]}")" \
+      printf '   %-6s %-8s %8.3f %8.3f %8.2f %7s %7s %6s%%\n' "$q" "$wm" "$(med "${MS[$wm/$q-off]}")" "$(med "${MS[$wm/$q-on]}")" \
         "$(paired "${MS[$wm/$q-on]}" "${MS[$wm/$q-off]}")" "$(mb "$(med "${HWM[$wm/$q-off]}")")" \
         "$(mb "$(med "${HWM[$wm/$q-on]}")")" \
         "<=$(printf '%s\n%s\n' "$(maxof "${RFOR[$wm/$q-off]}")" "$(maxof "${RFOR[$wm/$q-on]}")" | sort -g | tail -1)"

@@ -34,9 +34,28 @@ FROM perturbation_check('SELECT s.id FROM (SELECT id FROM jobs LIMIT 1) s');
 SELECT count(*) AS runs, bool_and(order_changed) AS picked_another_row
 FROM perturbation_check('SELECT (SELECT id FROM jobs LIMIT 1) AS first_job');
 
--- Under a LIMIT the node keeps only a sample of the rows the LIMIT reads
+-- docs/order-contract.md §4.7: rows nobody can tell apart need no perturbation.  A LIMIT whose
+-- output columns are all constants (Django's .exists(), Rails' exists?) keeps PostgreSQL's plan,
+-- and stops at the first match ...
+EXPLAIN (COSTS OFF) SELECT 1 AS a FROM jobs WHERE id % 10 = 5 LIMIT 1;
+EXPLAIN (COSTS OFF) SELECT FROM jobs LIMIT 3;
+-- ... so does a result of such rows
+EXPLAIN (COSTS OFF) SELECT 1 AS a, NULL::text AS b FROM jobs;
+SELECT count(*) AS rows, count(DISTINCT a) AS different FROM (SELECT 1 AS a FROM jobs LIMIT 5) s;
+-- with one column that differs between rows, the pick is perturbed
+EXPLAIN (COSTS OFF) SELECT 1 AS a, id FROM jobs WHERE id % 10 = 5 LIMIT 1;
+-- rows it would lock are perturbed: which row is locked is the pick
+EXPLAIN (COSTS OFF) SELECT 1 AS a FROM jobs WHERE id % 10 = 5 LIMIT 1 FOR UPDATE;
+-- and rows feeding DML (which row an INSERT copies is as open as which a SELECT returns)
+EXPLAIN (COSTS OFF) INSERT INTO jobs SELECT 1, 'copy' FROM jobs LIMIT 1;
+EXPLAIN (COSTS OFF) WITH gone AS (DELETE FROM jobs WHERE false RETURNING 1)
+SELECT 1 AS a FROM jobs LIMIT 1;
+
+-- Where the node buffers (here forced: a plain scan is otherwise shuffled at the source and the
+-- LIMIT stops early, block_scan.sql), under a LIMIT it keeps only a sample of the rows the LIMIT reads
 -- (OFFSET + count), not its whole input: the same distribution as the first
 -- rows of a full permutation, so rows and order still change in every run.
+SET unorder_rows.block_scans = off;
 CREATE TABLE events AS SELECT g AS id, repeat('x', 300) AS payload FROM generate_series(1, 20000) g;
 ANALYZE events;
 SELECT count(*) AS runs, bool_and(order_changed) AS picked_other_rows
@@ -80,5 +99,6 @@ SELECT count(*) AS picked, count(DISTINCT id) AS different FROM (SELECT * FROM e
 RESET work_mem;
 DROP FUNCTION limit_node_stats(text);
 DROP TABLE events;
+RESET unorder_rows.block_scans;
 RESET unorder_rows;
 DROP TABLE jobs;

@@ -9,11 +9,11 @@ SET unorder_rows = on;
 SET unorder_rows.seed = 4242;
 
 -- off (the default): silent
-SELECT count(*) FROM (SELECT id FROM orders LIMIT 3) s;
+SELECT count(DISTINCT id) FROM (SELECT id FROM orders LIMIT 3) s;
 
 SET unorder_rows.report = notice;
 -- one line per statement; nothing for statements whose order is fixed or single-row
-SELECT count(*) FROM (SELECT id FROM orders LIMIT 3) s;
+SELECT count(DISTINCT id) FROM (SELECT id FROM orders LIMIT 3) s;
 SELECT count(*) FROM (SELECT customer, id FROM orders ORDER BY customer) s;
 SELECT count(*) FROM (SELECT id FROM orders ORDER BY id) s;
 SELECT count(*) FROM orders;
@@ -26,7 +26,7 @@ SELECT first_order() IS NOT NULL AS got_one;
 
 -- log: the same line goes to the server log instead of the client
 SET unorder_rows.report = log;
-SELECT count(*) FROM (SELECT id FROM orders LIMIT 3) s;
+SELECT count(DISTINCT id) FROM (SELECT id FROM orders LIMIT 3) s;
 
 -- bad values
 SET unorder_rows.report = verbose;

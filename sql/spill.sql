@@ -2,6 +2,8 @@
 -- files like a sort does, still with the same rows and the one-run guarantee;
 -- temp_file_limit gives PostgreSQL's usual error.
 LOAD 'unorder_rows';
+-- about buffering: scans are read whole into the node here, not shuffled at the source
+SET unorder_rows.block_scans = off;
 CREATE TABLE wide AS SELECT g AS id, g % 3 AS k, repeat('x', 100) AS pad FROM generate_series(1, 5000) g;
 ANALYZE wide;
 SET work_mem = '64kB';
@@ -42,3 +44,4 @@ RESET temp_file_limit;
 RESET unorder_rows;
 RESET work_mem;
 DROP TABLE wide, dups;
+RESET unorder_rows.block_scans;

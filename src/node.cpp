@@ -24,6 +24,12 @@ is_unorder_rows_scan(const Plan *plan)
 		   ((const CustomScan *) plan)->methods == &unorder_rows_scan_methods;
 }
 
+bool
+unorder_rows_is_block_scan(const CustomScan *cscan)
+{
+	return cscan->custom_plans == NIL && cscan->scan.scanrelid > 0;
+}
+
 Plan **
 unorder_rows_child_slot(CustomScan *cscan)
 {

@@ -32,6 +32,13 @@ void unorder_rows_register_scan(void);
 /* is_unorder_rows_scan: whether a plan node is one of ours. */
 bool is_unorder_rows_scan(const Plan *plan);
 
+/*
+ * unorder_rows_is_block_scan: whether one of our nodes scans its heap table
+ * itself (block_scan.hpp): then it has no child, and its scanrelid, quals
+ * and target list are those of the Seq Scan it replaced.
+ */
+bool unorder_rows_is_block_scan(const CustomScan *cscan);
+
 /* unorder_rows_child_slot: where one of our nodes holds its child (custom_plans). */
 Plan **unorder_rows_child_slot(CustomScan *cscan);
 

@@ -144,6 +144,43 @@ deactivate_node(CustomScan *cscan, PerturbationSpec *spec)
 	return splice_out_node(cscan);
 }
 
+bool
+become_block_scan(CustomScan *cscan)
+{
+	Plan *child = unorder_rows_child(cscan);
+	List *tlist = NIL;
+	ListCell *lc;
+
+	if (!IsA(child, SeqScan))
+		return false;
+	foreach (lc, cscan->scan.plan.targetlist)
+	{
+		TargetEntry *tle = flatCopyTargetEntry((TargetEntry *) lfirst(lc));
+
+		if (IsA(tle->expr, Var) && ((Var *) tle->expr)->varno == INDEX_VAR &&
+			((Var *) tle->expr)->varattno >= 1 &&
+			((Var *) tle->expr)->varattno <= list_length(child->targetlist))
+			tle->expr = (Expr *) copyObject(
+				((TargetEntry *) list_nth(child->targetlist, ((Var *) tle->expr)->varattno - 1))->expr);
+		else if (!IsA(tle->expr, Const))
+			return false;
+		tlist = lappend(tlist, tle);
+	}
+	cscan->scan.plan.targetlist = tlist;
+	cscan->scan.plan.qual = child->qual;
+	cscan->scan.scanrelid = ((Scan *) child)->scanrelid;
+	cscan->scan.plan.extParam = bms_union(cscan->scan.plan.extParam, child->extParam);
+	cscan->scan.plan.allParam = bms_union(cscan->scan.plan.allParam, child->allParam);
+	cscan->scan.plan.parallel_safe = false;
+	cscan->scan.plan.lefttree = NULL;
+	cscan->custom_plans = NIL;
+	cscan->custom_scan_tlist = NIL;
+	cscan->custom_exprs = NIL;
+	cscan->custom_relids = bms_make_singleton(cscan->scan.scanrelid);
+	cscan->flags = 0;
+	return true;
+}
+
 /*
  * EXPLAIN names a node's columns (Output, Tie Keys) from custom_scan_tlist,
  * a copy of the child's target list made before setrefs, as if its Vars were
@@ -161,7 +198,7 @@ name_columns_after_child(Plan *plan)
 	if (plan == NULL)
 		return;
 	for_each_child_slot(plan, [&](Plan **child) { name_columns_after_child(*child); });
-	if (!is_unorder_rows_scan(plan))
+	if (!is_unorder_rows_scan(plan) || unorder_rows_is_block_scan((CustomScan *) plan))
 		return;
 
 	CustomScan *cscan = (CustomScan *) plan;

@@ -26,6 +26,14 @@ Plan *splice_out_node(CustomScan *cscan);
 Plan *deactivate_node(CustomScan *cscan, PerturbationSpec *spec);
 
 /*
+ * become_block_scan: make a node whose child is a Seq Scan scan that table
+ * itself (block_scan.hpp), taking over the scan's quals and computing the
+ * scan's output columns; false (nothing changed) if its target list is not
+ * a plain selection of the child's columns and constants.
+ */
+bool become_block_scan(CustomScan *cscan);
+
+/*
  * name_columns_after_child: point each node's columns at its child's output,
  * for EXPLAIN; the last step of finalize_perturbation_nodes.
  */

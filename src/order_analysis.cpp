@@ -258,6 +258,24 @@ rule_cursor_lock_rows(SettleInput &in)
 	return SETTLE_NEXT;
 }
 
+/*
+ * Rows nobody can tell apart need no perturbation (§4.7): a LIMIT whose every
+ * output column is a constant (`SELECT 1 ... LIMIT 1`, an ORM's exists())
+ * returns the same rows whichever it picks, and a result of such rows looks
+ * the same in any order, as long as the statement locks no rows (the pick
+ * would decide which row is locked) and changes none (a plain SELECT without
+ * data-modifying WITH).
+ */
+static SettleOutcome
+rule_rows_indistinguishable(SettleInput &in)
+{
+	PlannedStmt *stmt = in.ctx->stmt;
+
+	if (stmt->commandType != CMD_SELECT || stmt->hasModifyingCTE || stmt->rowMarks != NIL)
+		return SETTLE_NEXT;
+	return plan_output_constant(in.child) ? SETTLE_OFF : SETTLE_NEXT;
+}
+
 /* A LIMIT over something that may never end must still stop early. */
 static SettleOutcome
 rule_limit_input_finite(SettleInput &in)
@@ -335,6 +353,9 @@ static constexpr SettleRule cursor_lock_rows = {
 	"§5.1: a cursor's LockRows sees the row WHERE CURRENT OF names", rule_cursor_lock_rows};
 static constexpr SettleRule cursor_current_of = {"§5.1: WHERE CURRENT OF finds the row just fetched",
 												 rule_cursor_current_of};
+static constexpr SettleRule rows_indistinguishable = {
+	"§4.7: rows nobody can tell apart (constant columns, no locks, no DML) need no perturbation",
+	rule_rows_indistinguishable};
 static constexpr SettleRule limit_input_finite = {"§4.6: a LIMIT over what may never end still stops early",
 												  rule_limit_input_finite};
 static constexpr SettleRule order_sensitive_aggregates = {
@@ -346,11 +367,11 @@ static constexpr SettleRule limit_reads_sample = {"§3.2: only the rows the LIMI
 
 /* The rules of each kind, in the order they are applied. */
 static constexpr SettleRule result_rules[] = {
-	function_rows_kept, single_row,        subquery_result_in_array,
+	function_rows_kept, single_row,        rows_indistinguishable, subquery_result_in_array,
 	cursor_lock_rows,   cursor_current_of, one_node_per_stretch,
 };
 static constexpr SettleRule limit_rules[] = {
-	function_rows_kept, single_row,           limit_input_finite,
+	function_rows_kept, single_row,           rows_indistinguishable, limit_input_finite,
 	cursor_current_of,  one_node_per_stretch, limit_reads_sample,
 };
 static constexpr SettleRule aggregate_rules[] = {
@@ -406,6 +427,55 @@ settle_rules(PerturbationKind kind)
 	return SettleRules{NULL, 0};
 }
 
+/* ---- at the source ---- */
+
+/* Whether a table is a heap table (or a materialized view) whose rows a block scan can visit. */
+static bool
+heap_table(RangeTblEntry *rte)
+{
+	if (rte->rtekind != RTE_RELATION || (rte->relkind != RELKIND_RELATION && rte->relkind != RELKIND_MATVIEW))
+		return false;
+
+	HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+
+	bool heap = ((Form_pg_class) GETSTRUCT(tuple))->relam == HEAP_TABLE_AM_OID;
+
+	ReleaseSysCache(tuple);
+	return heap;
+}
+
+/*
+ * Whether a node that stays may scan its table itself (block_scan.hpp)
+ * instead of buffering its child's rows: its rows come straight from a
+ * plain, non-parallel scan of a heap table, it shuffles them all, and
+ * nothing asks more of a scan than reading forward: no cursor (WHERE
+ * CURRENT OF, backward fetches), no row locks or data changes (EvalPlanQual
+ * rechecks; DML keeps its session-independent keyed order, §3.6), and no
+ * volatile function or subplan in the scan's output or quals.
+ */
+static bool
+rows_come_straight_from_heap_scan(SettleInput &in)
+{
+	PlannedStmt *stmt = in.ctx->stmt;
+
+	if (!unorder_rows_block_scans || in.spec.scope != SCOPE_ALL || in.spec.kind == KIND_DML ||
+		(in.spec.level_flags & (NODE_TRACKS_ROW_IDENTITY | LEVEL_LOCKS_ROWS)) || in.ctx->is_cursor)
+		return false;
+	if (stmt->commandType != CMD_SELECT || stmt->hasModifyingCTE || stmt->rowMarks != NIL)
+		return false;
+	if (!IsA(in.child, SeqScan) || in.child->parallel_aware || in.child->initPlan != NIL)
+		return false;
+	/* the plain scan's first row is evaluated once more (block_scan.cpp) */
+	if (contain_volatile_functions((Node *) in.child->targetlist) ||
+		contain_volatile_functions((Node *) in.child->qual) ||
+		contain_subplans((Node *) in.child->targetlist) || contain_subplans((Node *) in.child->qual))
+		return false;
+	return heap_table(rt_fetch(((Scan *) in.child)->scanrelid, stmt->rtable));
+}
+
 /* ---- settling ---- */
 
 /* Decide whether a node is needed, given its parent; returns its replacement. */
@@ -434,6 +504,8 @@ settle_node(FinalizeContext *ctx, CustomScan *cscan, Plan *parent)
 				 rules.rules[i].why);
 			return deactivate_node(cscan, &in.spec);
 		}
+	if (rows_come_straight_from_heap_scan(in) && become_block_scan(cscan))
+		elog(DEBUG2, "unorder_rows: node %d scans its table itself", cscan->scan.plan.plan_node_id);
 	perturbation_spec_write(cscan, &in.spec);
 	return &cscan->scan.plan;
 }
@@ -451,7 +523,7 @@ settle_tree(FinalizeContext *ctx, Plan *plan, Plan *parent)
 		Plan *replacement = settle_node(ctx, cscan, parent);
 
 		/* a node below that was switched off by this one: splice it out too */
-		if (replacement == plan)
+		if (replacement == plan && !unorder_rows_is_block_scan(cscan))
 			splice_inactive_below(unorder_rows_child_slot(cscan));
 		return replacement;
 	}

@@ -115,7 +115,8 @@ reads_tables(PlannedStmt *stmt, Plan *plan, int depth)
 {
 	if (plan == NULL || depth > 64)
 		return depth > 64;
-	if (plan_node_properties(plan).reads_rows && !is_unorder_rows_scan(plan))
+	if (plan_node_properties(plan).reads_rows &&
+		(!is_unorder_rows_scan(plan) || unorder_rows_is_block_scan((CustomScan *) plan)))
 		return true;
 	if (IsA(plan, CteScan))
 		return reads_tables(stmt, cte_plan(stmt, (CteScan *) plan), depth + 1);
@@ -142,6 +143,26 @@ surely_finite(PlannedStmt *stmt, Plan *plan, int depth)
 	for_each_child_slot(plan,
 						[&](Plan **child) { finite = finite && surely_finite(stmt, *child, depth + 1); });
 	return finite;
+}
+
+/* Whether one output column of a node is a constant; depth bounds long chains. */
+bool
+output_column_constant(Plan *plan, AttrNumber attno, int depth)
+{
+	if (plan == NULL || depth > 64 || attno < 1 || attno > list_length(plan->targetlist))
+		return false;
+
+	Expr *expr = ((TargetEntry *) list_nth(plan->targetlist, attno - 1))->expr;
+
+	while (expr != NULL && IsA(expr, RelabelType))
+		expr = ((RelabelType *) expr)->arg;
+	if (expr != NULL && IsA(expr, Const))
+		return true;
+	/* a column handed up from the one input (setrefs' OUTER_VAR of a single-input node) */
+	if (expr != NULL && IsA(expr, Var) && ((Var *) expr)->varno == OUTER_VAR && plan->righttree == NULL &&
+		!is_unorder_rows_scan(plan))
+		return output_column_constant(plan->lefttree, ((Var *) expr)->varattno, depth + 1);
+	return false;
 }
 
 } // namespace
@@ -222,6 +243,15 @@ plan_repeatable(Plan *plan)
 
 	for_each_child_slot(plan, [&](Plan **child) { children_ok = children_ok && plan_repeatable(*child); });
 	return children_ok;
+}
+
+bool
+plan_output_constant(Plan *plan)
+{
+	for (int i = 1; i <= list_length(plan->targetlist); i++)
+		if (!output_column_constant(plan, (AttrNumber) i, 0))
+			return false;
+	return true;
 }
 
 int

@@ -111,6 +111,14 @@ bool plan_surely_finite(PlannedStmt *stmt, Plan *plan);
  */
 bool plan_repeatable(Plan *plan);
 
+/*
+ * plan_output_constant: whether every output column of a plan node (junk
+ * columns included) is a constant, directly or through the one input of a
+ * node that passes its input's columns up (Limit, Result, Sort, ...): then
+ * no two of its rows can be told apart.
+ */
+bool plan_output_constant(Plan *plan);
+
 /* plan_max_node_id: the largest plan_node_id in a tree. */
 int plan_max_node_id(Plan *plan);
 

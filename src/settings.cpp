@@ -55,6 +55,7 @@ bool unorder_rows_perturb_subquery_order = false;
 bool unorder_rows_perturb_values_returning = false;
 bool unorder_rows_perturb_function_rows = false;
 bool unorder_rows_perturb_lock_order = false;
+bool unorder_rows_block_scans = true;
 
 /* ---- local state ---- */
 
@@ -217,6 +218,12 @@ unorder_rows_define_settings(void)
 						 "Perturbs the order in which FOR UPDATE/SHARE without LIMIT locks rows.",
 						 "Off by default: a changed lock order can cause deadlocks unrelated to the test.",
 						 &unorder_rows_perturb_lock_order, false);
+
+	define_scope_setting("unorder_rows.block_scans",
+						 "Perturbs plain scans of heap tables at the source, streaming.",
+						 "Off: every perturbation buffers the rows it receives, as before 0.3; "
+						 "a LIMIT then reads its whole input.",
+						 &unorder_rows_block_scans, true);
 
 	last_effective_active = unorder_rows_active();
 }

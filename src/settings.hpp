@@ -16,6 +16,9 @@ extern bool unorder_rows_perturb_values_returning;
 extern bool unorder_rows_perturb_function_rows;
 extern bool unorder_rows_perturb_lock_order;
 
+/* Whether a node over a plain heap scan may scan the table itself, streaming (block_scan.hpp). */
+extern bool unorder_rows_block_scans;
+
 /* unorder_rows_define_settings: define every setting; called from _PG_init. */
 void unorder_rows_define_settings(void);
 

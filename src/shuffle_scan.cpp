@@ -23,6 +23,7 @@
  */
 #include "shuffle_scan_internal.hpp"
 
+#include "block_scan.hpp"
 #include "core/seed.hpp"
 #include "fingerprint.hpp"
 #include "plan_nodes.hpp"
@@ -57,6 +58,9 @@ extern const CustomExecMethods unorder_rows_exec_methods = {
 Node *
 unorder_rows_create_state(CustomScan *cscan)
 {
+	if (unorder_rows_is_block_scan(cscan))
+		return block_scan_create_state(cscan);
+
 	UnorderRowsState *state = (UnorderRowsState *) palloc0(sizeof(UnorderRowsState));
 
 	NodeSetTag(state, T_CustomScanState);

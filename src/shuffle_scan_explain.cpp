@@ -5,6 +5,7 @@
  */
 #include "shuffle_scan_internal.hpp"
 
+#include "block_scan.hpp"
 #include "plan_nodes.hpp"
 #include "settings.hpp"
 
@@ -27,6 +28,8 @@ input_description(PlanState *child)
 bool
 unorder_rows_node_report(PlanState *planstate, PerturbationNodeReport *report)
 {
+	if (block_scan_node_report(planstate, report))
+		return true;
 	if (!IsA(planstate, CustomScanState) ||
 		((CustomScanState *) planstate)->methods != &unorder_rows_exec_methods)
 		return false;

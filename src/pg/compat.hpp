@@ -272,4 +272,21 @@ compat_prev_shmem_request(void)
 #endif
 }
 
+/*
+ * The visible rows of the page a heap scan in page mode is on (what
+ * heap_prepare_pagescan / heapgetpage found), in offset order: *count of
+ * them; NULL when the scan is not in page mode.  PostgreSQL 18 made the
+ * count unsigned.
+ */
+static inline const OffsetNumber *
+compat_heap_page_visible_rows(TableScanDesc scan, uint32 *count)
+{
+	HeapScanDesc heap = (HeapScanDesc) scan;
+
+	if ((scan->rs_flags & SO_ALLOW_PAGEMODE) == 0)
+		return NULL;
+	*count = (uint32) heap->rs_ntuples;
+	return heap->rs_vistuples;
+}
+
 #endif

@@ -148,9 +148,26 @@ def remove_node(lines, at, text):
     return True
 
 
+BLOCK_SCAN = NODE + " on "
+BLOCK_SCAN_PROPERTIES = ("Perturbs: ", "Permutation: ", "Seed: ", "Blocks Visited: ", "Blocks: ", "Status: ")
+
+
+def unshuffle_block_scan(lines, at, text):
+    """A node that scans its table itself (src/block_scan.cpp) stands where PostgreSQL's Seq Scan
+    stood, with the scan's Filter and Output: name it Seq Scan again and drop its own properties."""
+    lines[at] = lines[at].replace(BLOCK_SCAN, "Seq Scan on ", 1)
+    end = at + 1
+    while end < len(lines) and indent(lines[end]) >= text + 2 and not lines[end].lstrip().startswith("->"):
+        if indent(lines[end]) == text + 2 and lines[end].lstrip().startswith(BLOCK_SCAN_PROPERTIES):
+            del lines[end]
+        else:
+            end += 1
+
+
 def strip_nodes(lines):
     """Remove the UnorderRows nodes of a text-format plan (remove_node), and the Materialize that
-    PostgreSQL puts right above one for a cursor that may fetch backward (the node cannot).
+    PostgreSQL puts right above one for a cursor that may fetch backward (the node cannot); a node
+    that scans its table itself becomes the Seq Scan it replaced (unshuffle_block_scan).
     Returns the lines and how many nodes were removed."""
     lines = list(lines)
     removed = 0
@@ -159,6 +176,10 @@ def strip_nodes(lines):
         if at is None:
             return lines, removed
         text = lines[at].index("Custom Scan")
+        if BLOCK_SCAN in lines[at]:
+            unshuffle_block_scan(lines, at, text)
+            removed += 1
+            continue
         above = lines[at - 1] if at > 0 else ""
         if MATERIAL.match(above.lstrip()) and text == above.index("Materialize") + 6:
             remove_node(lines, at - 1, above.index("Materialize"))
