@@ -248,10 +248,9 @@ collect_node_reports(PlanState *planstate, void *context)
 		return false;
 	if (unorder_rows_node_report(planstate, &node))
 	{
-		appendStringInfo(&report->text, "%s%s (" UINT64_FORMAT " rows above %s)",
-						 report->nodes > 0 ? ", " : "",
+		appendStringInfo(&report->text, "%s%s (" UINT64_FORMAT " %s above %s)", report->nodes > 0 ? ", " : "",
 						 perturbation_kind_label((PerturbationKind) node.kind, node.within_runs),
-						 node.rows_permuted, node.input);
+						 node.rows_permuted, node.rows_permuted == 1 ? "row" : "rows", node.input);
 		report->nodes++;
 		report->rows += node.rows_permuted;
 		report->kinds |= 1 << node.kind;

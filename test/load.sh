@@ -150,6 +150,9 @@ SELECT grp, id FROM lt_items WHERE id <= 300 ORDER BY grp;
 SELECT grp, array_agg(id) FROM lt_items WHERE grp < 3 GROUP BY grp;
 SELECT id, row_number() OVER (PARTITION BY grp) FROM lt_items WHERE grp < 2;
 SELECT md5(string_agg(id::text, ',')) FROM lt_items;
+SET unorder_rows.block_scans = off;
+SELECT md5(string_agg(id::text, ',')) FROM lt_items;
+RESET unorder_rows.block_scans;
 EXECUTE lt_p(5);
 SELECT lt_plpgsql(4);
 BEGIN;
@@ -164,7 +167,7 @@ COMMIT;
 SQL
 )
 {
-  echo "SET work_mem = '64kB';"   # the string_agg above then spills
+  echo "SET work_mem = '64kB';"   # the string_agg above then spills (with block scans off)
   echo "PREPARE lt_p(int) AS SELECT id FROM lt_items WHERE grp = \$1;"
   for ((b = 0; b <= leak_blocks; b++)); do
     for ((i = 0; i < leak_iterations; i++)); do
@@ -203,11 +206,14 @@ fi
 # statement it reports the temporary files left and its memory.
 phase "-- 3. query cancel and statement_timeout mid-spill ($big_rows rows, work_mem 64kB)"
 spill="COPY (SELECT id, pad FROM lt_big) TO '/dev/null';"
+# A plain scan of one table is shuffled block by block, streaming, without spilling: these
+# phases test the buffering node's spill, so they switch block scans off.
+spill_settings="SET work_mem = '64kB'; SET unorder_rows.block_scans = off;"
 cycles=3
 spilled_before=$(grep -c 'temporary file:' "$srv/server.log" || true)
 {
   echo "SET application_name = 'lt_cancel';"
-  echo "SET work_mem = '64kB';"
+  echo "$spill_settings"
   for ((i = 0; i < cycles; i++)); do
     echo "$spill"
     echo "SELECT 'after', 'cancel', (SELECT count(*) FROM pg_ls_tmpdir()), coalesce(context_kb::text, 'n/a'), rss_anon_kb FROM lt_mem();"
@@ -263,7 +269,7 @@ echo "   temporary files the cancelled statements wrote (logged as they were del
 
 # ---------------------------------------------------------------- 4. temp_file_limit
 phase "-- 4. temp_file_limit = 1MB under a spilling perturbation"
-psql_ -v ON_ERROR_STOP=0 -c "SET work_mem = '64kB'" -c "SET temp_file_limit = '1MB'" -c "$spill" \
+psql_ -v ON_ERROR_STOP=0 -c "$spill_settings" -c "SET temp_file_limit = '1MB'" -c "$spill" \
   >"$work/limit.out" 2>&1 || true
 limit_error=$(grep -oE 'temporary file size exceeds "?temp_file_limit"? \([0-9]+kB\)' "$work/limit.out" || true)
 limit_left=$(psql_ -Atc "SELECT count(*) FROM pg_ls_tmpdir()")
@@ -274,7 +280,7 @@ echo "   error: ${limit_error:-none ($(head -1 "$work/limit.out"))}; temporary f
 # ---------------------------------------------------------------- 5. kill -9 mid-run
 phase "-- 5. a backend killed with SIGKILL mid-spill"
 "$bindir/psql" -X -q -h "$srv" -p "$port" -U postgres -d postgres \
-  -c "SET application_name = 'lt_kill'" -c "SET work_mem = '64kB'" -c "$spill" >"$work/kill.out" 2>&1 &
+  -c "SET application_name = 'lt_kill'" -c "$spill_settings" -c "$spill" >"$work/kill.out" 2>&1 &
 kill_psql=$!
 background+=("$kill_psql")
 pid=

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 PREFIX = "unorder_rows: perturbed "
-_PERTURBATION = re.compile(r"(.+?) \((\d+) rows above (.+?)\)(?:, |$)")
+_PERTURBATION = re.compile(r"(.+?) \((\d+) rows? above (.+?)\)(?:, |$)")
 _SEED = re.compile(r"Replay with SET unorder_rows\.seed = (\d+)\.")
 
 # Distinct statements kept per test; further ones are only counted.
@@ -106,7 +106,7 @@ class TestLog:
                 times = f" ({statement.executions} times)" if statement.executions > 1 else ""
                 lines.append(f"{statement.text or '(statement text not reported)'}{times}")
                 for p in statement.perturbations:
-                    lines.append(f"    {p.kind}: {p.rows} rows above {p.node}")
+                    lines.append(f"    {p.kind}: {p.rows} {'row' if p.rows == 1 else 'rows'} above {p.node}")
         if self.dropped:
             lines.append(f"... and {self.dropped} more executions of other statements")
         return "\n".join(lines)
