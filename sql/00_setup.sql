@@ -95,16 +95,22 @@ BEGIN
 END
 $$;
 
--- What EXPLAIN ANALYZE reports for the perturbation node at the top of a plan
--- (read from JSON, so that version-specific EXPLAIN formatting stays out).
-CREATE FUNCTION perturbation_stats(query text)
-RETURNS TABLE (perturbs text, rows_perturbed int, runs_permuted int, largest_run int, storage text)
+-- The top node of a query's plan as EXPLAIN ANALYZE reports it (read from JSON,
+-- so that version-specific EXPLAIN formatting stays out).
+CREATE FUNCTION analyzed_plan(query text) RETURNS json
 LANGUAGE plpgsql AS $$
 DECLARE
     plan json;
 BEGIN
     EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF) ' || query INTO plan;
-    plan := plan->0->'Plan';
-    RETURN QUERY SELECT plan->>'Perturbs', (plan->>'Rows Perturbed')::int, (plan->>'Runs Permuted')::int,
-                        (plan->>'Largest Run')::int, plan->>'Storage';
+    RETURN plan->0->'Plan';
 END $$;
+
+-- What EXPLAIN ANALYZE reports for the perturbation node at the top of a plan.
+CREATE FUNCTION perturbation_stats(query text)
+RETURNS TABLE (perturbs text, rows_perturbed int, runs_permuted int, largest_run int, storage text)
+LANGUAGE sql AS $$
+    SELECT plan->>'Perturbs', (plan->>'Rows Perturbed')::int, (plan->>'Runs Permuted')::int,
+           (plan->>'Largest Run')::int, plan->>'Storage'
+    FROM analyzed_plan(query) plan
+$$;

@@ -13,15 +13,11 @@ EXPLAIN (COSTS OFF, VERBOSE) SELECT id, g FROM bs;
 EXPLAIN (COSTS OFF) SELECT array_agg(id) FROM bs;
 -- a LIMIT stops early: one or two of the table's blocks are read, not all
 CREATE FUNCTION block_stats(query text) RETURNS TABLE (rows_out int, blocks_visited int, blocks int)
-LANGUAGE plpgsql AS $$
-DECLARE
-    plan json;
-BEGIN
-    EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF) ' || query INTO plan;
-    plan := plan->0->'Plan';
-    IF plan->>'Node Type' = 'Limit' THEN plan := plan->'Plans'->0; END IF;
-    RETURN QUERY SELECT (plan->>'Actual Rows')::numeric::int, (plan->>'Blocks Visited')::int, (plan->>'Blocks')::int;
-END $$;
+LANGUAGE sql AS $$
+    SELECT (node->>'Actual Rows')::numeric::int, (node->>'Blocks Visited')::int, (node->>'Blocks')::int
+    FROM analyzed_plan(query) top,
+         LATERAL (SELECT CASE WHEN top->>'Node Type' = 'Limit' THEN top->'Plans'->0 ELSE top END) n(node)
+$$;
 SELECT rows_out, blocks_visited <= 2 AS stopped_early, blocks > 20 AS table_has_many_blocks
 FROM block_stats('SELECT id FROM bs LIMIT 10');
 SELECT rows_out, blocks_visited = blocks AS read_all FROM block_stats('SELECT id FROM bs');

@@ -213,11 +213,8 @@ static void
 begin_walk(BlockScanState *state)
 {
 	EState *estate = state->css.ss.ps.state;
-	PlannedStmt *stmt = estate->es_plannedstmt;
 
-	state->fingerprint = statement_fingerprint(estate->es_sourceText, stmt->stmt_location, stmt->stmt_len);
-	state->seed = core::derive_node_seed(unorder_rows_effective_seed(), state->fingerprint,
-										 (uint64) state->css.ss.ps.plan->plan_node_id);
+	state->seed = executing_node_seed(estate, state->css.ss.ps.plan->plan_node_id, &state->fingerprint);
 	/* as nodeSamplescan.c does: bulk-read strategy, page mode, no synchronized start */
 	state->scan = table_beginscan_sampling(state->css.ss.ss_currentRelation, estate->es_snapshot, 0, NULL,
 										   true, false, true);

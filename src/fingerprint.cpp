@@ -16,6 +16,7 @@
 #include "fingerprint.hpp"
 
 #include "core/seed.hpp"
+#include "settings.hpp"
 
 extern "C"
 {
@@ -253,4 +254,14 @@ normalized_statement_text(const char *source_text, int location, int length)
 	pfree(literals.spans);
 	pfree(text);
 	return normalized.data;
+}
+
+uint64
+executing_node_seed(const EState *estate, int plan_node_id, uint64 *fingerprint)
+{
+	const PlannedStmt *stmt = estate->es_plannedstmt;
+
+	*fingerprint = statement_fingerprint(estate->es_sourceText, stmt->stmt_location, stmt->stmt_len);
+	return unorder_rows::core::derive_node_seed(unorder_rows_effective_seed(), *fingerprint,
+												(uint64) plan_node_id);
 }

@@ -17,6 +17,14 @@
 uint64 statement_fingerprint(const char *source_text, int location, int length);
 
 /*
+ * executing_node_seed: the seed of the perturbation node with this plan_node_id in
+ * the statement estate runs, from the session's effective seed, the statement's
+ * fingerprint (returned in *fingerprint) and the node's place in the plan; what
+ * makes a failure replay with the same seed (docs/order-contract.md §5.3).
+ */
+uint64 executing_node_seed(const EState *estate, int plan_node_id, uint64 *fingerprint);
+
+/*
  * normalized_statement_text: the statement's text with every constant (number,
  * string, bit string, with a sign folded into a number) replaced by $n,
  * numbered after the highest parameter the text already has, as

@@ -191,12 +191,9 @@ prepare_to_permute(UnorderRowsState *state)
 		return;
 
 	EState *estate = state->css.ss.ps.state;
-	PlannedStmt *stmt = estate->es_plannedstmt;
 	MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
 
-	state->fingerprint = statement_fingerprint(estate->es_sourceText, stmt->stmt_location, stmt->stmt_len);
-	state->node_seed = unorder_rows::core::derive_node_seed(unorder_rows_effective_seed(), state->fingerprint,
-															(uint64) state->css.ss.ps.plan->plan_node_id);
+	state->node_seed = executing_node_seed(estate, state->css.ss.ps.plan->plan_node_id, &state->fingerprint);
 	new (&state->rng) Rng(state->node_seed);
 	/* not the session's drawn seed: every session must agree (row_key.hpp) */
 	state->keyed.seed =

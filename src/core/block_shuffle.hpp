@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <numeric>
 
 #include "core/permutation.hpp"
 #include "core/prng.hpp"
@@ -44,19 +45,6 @@ enum class BlockWalk
 
 /* At least as many line pointers as any heap page holds (MaxOffsetNumber of 32 kB pages: 32768 / 4). */
 constexpr uint32_t kMaxOffsetsPerBlock = 8192;
-
-/* Greatest common divisor. */
-inline uint64_t
-gcd64(uint64_t a, uint64_t b)
-{
-	while (b != 0)
-	{
-		uint64_t t = a % b;
-		a = b;
-		b = t;
-	}
-	return a;
-}
 
 /* A per-block seed: the scan's seed mixed with the block number. */
 inline uint64_t
@@ -114,7 +102,7 @@ public:
 		Rng rng(seed);
 		start_ = rng.below(n_);
 		stride_ = 1 + rng.below(n_ - 1);
-		while (gcd64(stride_, n_) != 1)
+		while (std::gcd(stride_, n_) != 1)
 			stride_ = stride_ + 1 < n_ ? stride_ + 1 : 1;
 	}
 
