@@ -30,6 +30,29 @@ SELECT * FROM perturbation_check('SELECT v FROM dups') WHERE NOT order_changed;
 SET unorder_rows = on;
 SELECT (rows_of('SELECT v FROM dups'))[1] AS first_row_emitted;
 
+-- A batch larger than a CPU cache's worth of rows (256kB) is cut into chunks shuffled in
+-- memory and read back interleaved, like the spilled runs but held in memory while work_mem
+-- allows; past work_mem those runs go to the temporary file.  Same rows, changed order and the
+-- one-run guarantee on both sides of that line.
+CREATE TABLE mid AS SELECT g AS id, repeat('y', 200) AS pad FROM generate_series(1, 8000) g;
+CREATE TABLE mid_dups AS
+  SELECT CASE WHEN g = 7000 THEN 'other' ELSE 'same' END || repeat('z', 100) AS v
+  FROM generate_series(1, 8000) g;
+SET work_mem = '4MB';
+SELECT * FROM perturbed('SELECT id, pad FROM mid');
+SELECT * FROM perturbation_check('SELECT v FROM mid_dups') WHERE NOT order_changed;
+SET unorder_rows = on;
+SELECT * FROM perturbation_stats('SELECT id, pad FROM mid');
+SELECT left((rows_of('SELECT v FROM mid_dups'))[1], 7) AS first_row_emitted;
+SET work_mem = '1MB';
+SELECT * FROM perturbation_stats('SELECT id, pad FROM mid');
+SELECT left((rows_of('SELECT v FROM mid_dups'))[1], 7) AS first_row_emitted;
+RESET unorder_rows;
+SELECT * FROM perturbed('SELECT id, pad FROM mid');
+SELECT * FROM perturbation_check('SELECT v FROM mid_dups') WHERE NOT order_changed;
+SET work_mem = '64kB';
+SET unorder_rows = on;
+
 -- temp_file_limit applies to the spill
 SET temp_file_limit = '64kB';
 DO $$
@@ -43,5 +66,5 @@ SELECT count(*) AS leftover_temp_files FROM pg_ls_tmpdir();
 RESET temp_file_limit;
 RESET unorder_rows;
 RESET work_mem;
-DROP TABLE wide, dups;
+DROP TABLE wide, dups, mid, mid_dups;
 RESET unorder_rows.block_scans;

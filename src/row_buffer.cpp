@@ -13,18 +13,20 @@ using unorder_rows::core::Rng;
 using unorder_rows::core::StreamingLead;
 
 RowBuffer *
-row_buffer_create(TupleDesc desc, core::Mode mode, int work_mem_kb, bool keep_row_identity)
+row_buffer_create(TupleDesc desc, core::Mode mode, int work_mem_kb, bool keep_row_identity, bool steps_back)
 {
 	RowBuffer *buffer = (RowBuffer *) palloc0(sizeof(RowBuffer));
 
 	buffer->keep_row_identity = keep_row_identity;
+	buffer->steps_back = steps_back || keep_row_identity;
 	buffer->desc = desc;
 	buffer->mode = mode;
 	buffer->memory_limit = (Size) work_mem_kb * 1024;
 	buffer->rows_cxt =
 		AllocSetContextCreate(CurrentMemoryContext, "unorder_rows batch", ALLOCSET_DEFAULT_SIZES);
 	new (&buffer->lead) StreamingLead(mode);
-	buffer->use_runs = mode == core::Mode::Shuffle && !keep_row_identity;
+	/* runs are read once, forward: a tuplesort keeps TIDs and steps back */
+	buffer->use_runs = mode == core::Mode::Shuffle && !buffer->steps_back;
 	runs_init(buffer);
 	buffer->first_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	buffer->probe_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
@@ -109,7 +111,10 @@ row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, const ItemPointerData *t
 	buffer->rows[buffer->nrows++] = ExecCopySlotMinimalTuple(slot);
 	MemoryContextSwitchTo(old);
 
-	if (MemoryContextMemAllocated(buffer->rows_cxt, true) > buffer->memory_limit && buffer->nrows > 1)
+	Size held = MemoryContextMemAllocated(buffer->rows_cxt, true);
+
+	if (buffer->nrows > 1 &&
+		(buffer->use_runs ? held > runs_start_bytes(buffer) : held > buffer->memory_limit))
 	{
 		if (buffer->use_runs)
 			runs_start(buffer, rng);

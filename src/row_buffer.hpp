@@ -24,10 +24,11 @@ struct RowBuffer;
 /*
  * row_buffer_create: an empty buffer for rows of the given descriptor.  With
  * keep_row_identity, each row's TID is kept and restored on output (for
- * WHERE CURRENT OF on cursors).
+ * WHERE CURRENT OF on cursors); with steps_back, row_buffer_prev works on
+ * every batch, however large (scrollable cursors).
  */
 RowBuffer *row_buffer_create(TupleDesc desc, unorder_rows::core::Mode mode, int work_mem_kb,
-							 bool keep_row_identity);
+							 bool keep_row_identity, bool steps_back);
 
 /* row_buffer_add: copy one row (and its TID, if kept) into the batch. */
 void row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, const ItemPointerData *tid,
@@ -53,8 +54,8 @@ bool row_buffer_next(RowBuffer *buffer, TupleTableSlot *out);
 
 /*
  * row_buffer_prev: step back to the row before the current one (for cursors
- * that fetch backward); false before the first.  Only for batches held in
- * memory: raises an error for one that spilled.
+ * that fetch backward); false before the first.  Only for buffers created
+ * with steps_back.
  */
 bool row_buffer_prev(RowBuffer *buffer, TupleTableSlot *out);
 

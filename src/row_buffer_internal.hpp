@@ -5,8 +5,9 @@
  * row_buffer.cpp holds a batch in memory and owns the API; a batch that
  * outgrows work_mem moves into one of two spill strategies:
  *   row_buffer_runs.cpp  shuffle mode without row identity: chunks shuffled
- *                        in memory, written to temporary files as runs and
- *                        interleaved on output (core/interleave.hpp);
+ *                        in memory, written as runs to the tapes of one
+ *                        temporary file and interleaved on output
+ *                        (core/interleave.hpp);
  *   row_buffer_sort.cpp  reverse mode, cursor rows and keyed DML batches: a
  *                        tuplesort on one int8 key.
  * Only these three files include this header.
@@ -24,23 +25,42 @@
 static constexpr uint32 EMIT_PREFETCH_DISTANCE = 16;
 
 /*
- * Spilled phase, shuffle mode: chunks of rows shuffled in memory and written
- * to runs (temporary BufFiles of MinimalTuples, each starting with its
- * t_len), merged by core/interleave.hpp.
+ * How many bytes of rows a batch in shuffle mode holds before it is cut into
+ * runs: about what a CPU core's own caches hold, so that each chunk is
+ * shuffled in cache and the runs are then read sequentially.
+ */
+static constexpr Size CACHE_CHUNK = 256 * 1024;
+
+/*
+ * Shuffle mode, a batch larger than CACHE_CHUNK: chunks of rows shuffled in
+ * memory and written to runs, interleaved on output by core/interleave.hpp.
+ * While the batch fits in work_mem a run is a block of memory (rows back to
+ * back, read sequentially, which keeps the CPU's caches and prefetchers
+ * useful where emitting a large batch in random order would miss them at
+ * every row); beyond, every run is a tape of one LogicalTapeSet (one
+ * temporary file for all the runs of a batch, blocks recycled as merges
+ * read them, as in tuplesort).  Rows are MinimalTuples, each starting with
+ * its t_len.
  */
 struct RunsSpill
 {
-	bool active;       /* the current batch spilled into runs */
+	bool active;       /* the current batch went into runs */
+	bool on_tape;      /* its runs are tapes (else memory blocks) */
+	bool memory_runs;  /* work_mem leaves room for runs in memory */
 	MemoryContext cxt; /* the runs and the merge state; reset per batch */
-	BufFile **files;
+	CompatTapeSet tapeset;
+	bool tapeset_open;
+	CompatTape *tapes;
+	char **blocks;     /* memory runs: the rows, each MAXALIGNed */
+	Size *block_bytes; /* memory runs: bytes of rows */
+	Size *read_offset; /* memory runs: where the next row starts */
+	Size memory_bytes; /* bytes in all memory runs */
 	uint64 *rows;
-	int64 *bytes;
 	uint32 *level; /* how many merges a run's rows went through */
 	uint32 count;
 	uint32 capacity;
 	uint32 merge_fanin; /* most runs open at once */
 	Size chunk_limit;   /* bytes of rows shuffled in memory per run */
-	int64 live_bytes;
 	uint64 *picker_tree;
 	unorder_rows::core::RunPicker *picker;
 	unorder_rows::core::Rng emit_rng;
@@ -67,6 +87,7 @@ struct RowBuffer
 	Size memory_limit;      /* bytes of row copies before spilling */
 	MemoryContext rows_cxt; /* row copies and the permutation; reset per batch */
 	bool keep_row_identity; /* keep each row's TID (cursor rows) */
+	bool steps_back;        /* row_buffer_prev works on every batch (scrollable cursors) */
 	bool use_runs;          /* shuffle mode without row identity spills into runs */
 
 	/* in-memory phase (and the chunk being shuffled when spilled into runs) */
@@ -107,6 +128,7 @@ static_assert(std::is_trivially_destructible<unorder_rows::core::RunPicker>::val
 
 /* row_buffer_runs.cpp */
 void runs_init(RowBuffer *buffer);
+Size runs_start_bytes(const RowBuffer *buffer);
 void runs_start(RowBuffer *buffer, unorder_rows::core::Rng &rng);
 void runs_route(RowBuffer *buffer, TupleTableSlot *slot, unorder_rows::core::Rng &rng);
 void runs_finish(RowBuffer *buffer, unorder_rows::core::Rng &rng);

@@ -1,8 +1,9 @@
 /*
  * row_buffer_runs.cpp
- *		A spilled batch in shuffle mode: chunks shuffled in memory, written to
- *		temporary files as runs, merged while there are too many open and
- *		interleaved on output (core/interleave.hpp); see row_buffer_internal.hpp.
+ *		A spilled batch in shuffle mode: chunks shuffled in memory, written as
+ *		runs to the tapes of one LogicalTapeSet (one temporary file), merged
+ *		while there are too many open and interleaved on output
+ *		(core/interleave.hpp); see row_buffer_internal.hpp.
  */
 #include "row_buffer_internal.hpp"
 
@@ -12,8 +13,8 @@ using unorder_rows::core::Rng;
 using unorder_rows::core::RunPicker;
 
 /*
- * A run's cost in memory while open: its BufFile's buffer (BLCKSZ) and
- * bookkeeping.  Runs get half of work_mem, the chunk being shuffled the
+ * A run's cost in memory while open: its tape's buffer (at least BLCKSZ)
+ * and bookkeeping.  Runs get half of work_mem, the chunk being shuffled the
  * other half.
  */
 static constexpr Size RUN_MEMORY = BLCKSZ + 1024;
@@ -27,66 +28,107 @@ runs_init(RowBuffer *buffer)
 	buffer->runs.chunk_limit = Max(buffer->memory_limit / 2, (Size) 8192);
 	/* at least 8 runs per merge, or tiny work_mem settings would rewrite rows many times */
 	buffer->runs.merge_fanin = (uint32) Max(buffer->memory_limit / 2 / RUN_MEMORY, (Size) 8);
+	/* runs in memory where work_mem holds several chunks (the default 4MB: 16) */
+	buffer->runs.memory_runs = buffer->memory_limit >= 4 * CACHE_CHUNK;
 }
 
-/* A new, empty run; rows go to its temporary file at once. */
+/* How many bytes of rows a batch holds before it goes into runs (runs_start). */
+Size
+runs_start_bytes(const RowBuffer *buffer)
+{
+	return buffer->runs.memory_runs ? CACHE_CHUNK : buffer->memory_limit;
+}
+
+/* Note the temporary file's size: its blocks are recycled, so it only grows at its peak. */
+static void
+note_disk_use(RowBuffer *buffer)
+{
+	int64 kb = (int64) LogicalTapeSetBlocks(buffer->runs.tapeset.lts) * (BLCKSZ / 1024);
+
+	buffer->peak_disk_kb = Max(buffer->peak_disk_kb, kb);
+}
+
+/* Room for one more run in the arrays that describe them. */
+template <typename T>
+static void
+grow(T *&array, uint32 capacity)
+{
+	array = array == NULL ? (T *) palloc(capacity * sizeof(T)) : (T *) repalloc(array, capacity * sizeof(T));
+}
+
+/* A new, empty run: a tape (rows go to it at once), or a memory run to fill. */
 static uint32
 new_run(RowBuffer *buffer, uint32 level)
 {
 	MemoryContext old = MemoryContextSwitchTo(buffer->runs.cxt);
 
+	if (buffer->runs.on_tape && !buffer->runs.tapeset_open)
+	{
+		compat_tapeset_create(&buffer->runs.tapeset);
+		buffer->runs.tapeset_open = true;
+	}
 	if (buffer->runs.count == buffer->runs.capacity)
 	{
 		uint32 capacity = buffer->runs.capacity == 0 ? 16 : buffer->runs.capacity * 2;
 
-		if (buffer->runs.files == NULL)
-		{
-			buffer->runs.files = (BufFile **) palloc(capacity * sizeof(BufFile *));
-			buffer->runs.rows = (uint64 *) palloc(capacity * sizeof(uint64));
-			buffer->runs.bytes = (int64 *) palloc(capacity * sizeof(int64));
-			buffer->runs.level = (uint32 *) palloc(capacity * sizeof(uint32));
-		}
-		else
-		{
-			buffer->runs.files = (BufFile **) repalloc(buffer->runs.files, capacity * sizeof(BufFile *));
-			buffer->runs.rows = (uint64 *) repalloc(buffer->runs.rows, capacity * sizeof(uint64));
-			buffer->runs.bytes = (int64 *) repalloc(buffer->runs.bytes, capacity * sizeof(int64));
-			buffer->runs.level = (uint32 *) repalloc(buffer->runs.level, capacity * sizeof(uint32));
-		}
+		grow(buffer->runs.tapes, capacity);
+		grow(buffer->runs.blocks, capacity);
+		grow(buffer->runs.block_bytes, capacity);
+		grow(buffer->runs.read_offset, capacity);
+		grow(buffer->runs.rows, capacity);
+		grow(buffer->runs.level, capacity);
 		buffer->runs.capacity = capacity;
 	}
 
 	uint32 run = buffer->runs.count++;
 
-	buffer->runs.files[run] = BufFileCreateTemp(false);
+	if (buffer->runs.on_tape)
+		buffer->runs.tapes[run] = compat_tape_create(&buffer->runs.tapeset);
+	buffer->runs.blocks[run] = NULL;
+	buffer->runs.block_bytes[run] = 0;
+	buffer->runs.read_offset[run] = 0;
 	buffer->runs.rows[run] = 0;
-	buffer->runs.bytes[run] = 0;
 	buffer->runs.level[run] = level;
 	MemoryContextSwitchTo(old);
 	return run;
 }
 
-/* Append a row to a run (bytes: what it adds to the rows on disk). */
+/* Append a row to a run. */
 static void
-run_put(RowBuffer *buffer, uint32 run, MinimalTuple row, Size bytes)
+run_put(RowBuffer *buffer, uint32 run, MinimalTuple row)
 {
-	compat_buffile_write(buffer->runs.files[run], row, row->t_len);
+	/* the tape allocates its buffer at the first write, in the runs' context */
+	MemoryContext old = MemoryContextSwitchTo(buffer->runs.cxt);
+
+	compat_tape_write(&buffer->runs.tapeset, buffer->runs.tapes[run], row, row->t_len);
+	MemoryContextSwitchTo(old);
 	buffer->runs.rows[run]++;
-	buffer->runs.bytes[run] += bytes;
-	buffer->runs.live_bytes += bytes;
-	buffer->peak_disk_kb = Max(buffer->peak_disk_kb, (buffer->runs.live_bytes + 1023) / 1024);
 }
 
-/* Read the next row of a run (rewound with rewind_run) into the read buffer. */
+/* Read exactly size bytes of a run. */
+static void
+run_read(RowBuffer *buffer, uint32 run, void *data, size_t size)
+{
+	/* the tape allocates its read buffer at the first read, in the runs' context */
+	MemoryContext old = MemoryContextSwitchTo(buffer->runs.cxt);
+	size_t got = compat_tape_read(&buffer->runs.tapeset, buffer->runs.tapes[run], data, size);
+
+	MemoryContextSwitchTo(old);
+	if (got != size)
+		ereport(ERROR,
+				(errcode_for_file_access(), errmsg("could not read from unorder_rows temporary file")));
+}
+
+/* Read the next row of a run (rewound with rewind_runs) into the read buffer. */
 static MinimalTuple
 run_get(RowBuffer *buffer, uint32 run)
 {
 	uint32 length;
 
-	if (BufFileRead(buffer->runs.files[run], &length, sizeof(length)) != sizeof(length) ||
-		length < sizeof(length))
-		ereport(ERROR,
-				(errcode_for_file_access(), errmsg("could not read from unorder_rows temporary file")));
+	run_read(buffer, run, &length, sizeof(length));
+	if (length < sizeof(length))
+		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+						errmsg("unorder_rows temporary file holds a row of length %u", length)));
 	if (length > buffer->runs.read_buffer_size)
 	{
 		Size size = Max((Size) length, buffer->runs.read_buffer_size * 2);
@@ -97,25 +139,31 @@ run_get(RowBuffer *buffer, uint32 run)
 		buffer->runs.read_buffer_size = size;
 	}
 	buffer->runs.read_buffer->t_len = length;
-	if (BufFileRead(buffer->runs.files[run], (char *) buffer->runs.read_buffer + sizeof(length),
-					length - sizeof(length)) != length - sizeof(length))
-		ereport(ERROR,
-				(errcode_for_file_access(), errmsg("could not read from unorder_rows temporary file")));
+	run_read(buffer, run, (char *) buffer->runs.read_buffer + sizeof(length), length - sizeof(length));
 	return buffer->runs.read_buffer;
 }
 
-/* Position a fully written run at its first row. */
+/*
+ * Position fully written runs [first, first + count) at their first rows,
+ * each read through a buffer of an equal share of the runs' memory.
+ */
 static void
-rewind_run(RowBuffer *buffer, uint32 run)
+rewind_runs(RowBuffer *buffer, uint32 first, uint32 count)
 {
-	if (BufFileSeek(buffer->runs.files[run], 0, 0, SEEK_SET) != 0)
-		ereport(ERROR, (errcode_for_file_access(), errmsg("could not seek in unorder_rows temporary file")));
+	Size share = buffer->memory_limit / 2 / Max(count, (uint32) 1);
+	Size buffer_size = Max(share - share % BLCKSZ, (Size) BLCKSZ);
+	MemoryContext old = MemoryContextSwitchTo(buffer->runs.cxt);
+
+	for (uint32 i = first; i < first + count; i++)
+		compat_tape_rewind_for_read(&buffer->runs.tapeset, buffer->runs.tapes[i], buffer_size);
+	MemoryContextSwitchTo(old);
 }
 
 /*
  * Merge runs [first, first + count) into one run at the end, drawing each
  * row's run by its share of the rows left: uniformly shuffled runs make a
- * uniformly shuffled whole.
+ * uniformly shuffled whole.  The blocks the merge reads are free for the
+ * blocks it writes, so the rows are not on disk twice.
  */
 static void
 merge_runs(RowBuffer *buffer, uint32 first, uint32 count, Rng &rng)
@@ -130,36 +178,26 @@ merge_runs(RowBuffer *buffer, uint32 first, uint32 count, Rng &rng)
 	RunPicker picker(tree, count);
 
 	for (uint32 i = 0; i < count; i++)
-	{
 		picker.set_rows(i, buffer->runs.rows[first + i]);
-		rewind_run(buffer, first + i);
-	}
+	rewind_runs(buffer, first, count);
 	for (int64 pick; (pick = picker.pick(rng)) >= 0;)
 	{
 		CHECK_FOR_INTERRUPTS();
-		run_put(buffer, merged, run_get(buffer, first + (uint32) pick), 0);
+		run_put(buffer, merged, run_get(buffer, first + (uint32) pick));
 	}
 	pfree(tree);
+	note_disk_use(buffer);
 
 	/* the merged run takes the place of the first; the others go */
-	int64 bytes = 0;
-
 	for (uint32 i = first; i < first + count; i++)
-		bytes += buffer->runs.bytes[i];
-	/* for a moment, the rows were on disk twice */
-	buffer->peak_disk_kb = Max(buffer->peak_disk_kb, (buffer->runs.live_bytes + bytes + 1023) / 1024);
-	for (uint32 i = first; i < first + count; i++)
-		BufFileClose(buffer->runs.files[i]);
-	buffer->runs.bytes[merged] = bytes;
-	buffer->runs.files[first] = buffer->runs.files[merged];
+		compat_tape_close(&buffer->runs.tapeset, buffer->runs.tapes[i]);
+	buffer->runs.tapes[first] = buffer->runs.tapes[merged];
 	buffer->runs.rows[first] = buffer->runs.rows[merged];
-	buffer->runs.bytes[first] = buffer->runs.bytes[merged];
 	buffer->runs.level[first] = buffer->runs.level[merged];
 	uint32 tail = buffer->runs.count - 1 - (first + count);
 
-	memmove(&buffer->runs.files[first + 1], &buffer->runs.files[first + count], tail * sizeof(BufFile *));
+	memmove(&buffer->runs.tapes[first + 1], &buffer->runs.tapes[first + count], tail * sizeof(CompatTape));
 	memmove(&buffer->runs.rows[first + 1], &buffer->runs.rows[first + count], tail * sizeof(uint64));
-	memmove(&buffer->runs.bytes[first + 1], &buffer->runs.bytes[first + count], tail * sizeof(int64));
 	memmove(&buffer->runs.level[first + 1], &buffer->runs.level[first + count], tail * sizeof(uint32));
 	buffer->runs.count = first + 1 + tail;
 }
@@ -188,6 +226,51 @@ limit_open_runs(RowBuffer *buffer, Rng &rng)
 	}
 }
 
+/* Copy n rows (bytes, MAXALIGNed) back to back into a new memory run. */
+static void
+fill_memory_run(RowBuffer *buffer, uint32 run, MinimalTuple *rows, uint32 n, Size bytes)
+{
+	char *block = (char *) MemoryContextAllocHuge(buffer->runs.cxt, bytes);
+	Size offset = 0;
+
+	for (uint32 i = 0; i < n; i++)
+	{
+		memcpy(block + offset, rows[i], rows[i]->t_len);
+		offset += MAXALIGN(rows[i]->t_len);
+	}
+	buffer->runs.blocks[run] = block;
+	buffer->runs.block_bytes[run] = bytes;
+	buffer->runs.rows[run] = n;
+	buffer->runs.memory_bytes += bytes;
+}
+
+/*
+ * The batch outgrew work_mem: write the memory runs to tapes (each its own
+ * run, as it was), and every later run too.
+ */
+static void
+move_runs_to_tape(RowBuffer *buffer)
+{
+	uint32 count = buffer->runs.count;
+
+	buffer->runs.on_tape = true;
+	buffer->spilled_to_disk = true;
+	buffer->runs.count = 0;
+	for (uint32 i = 0; i < count; i++)
+	{
+		char *block = buffer->runs.blocks[i];
+		Size bytes = buffer->runs.block_bytes[i];
+		uint32 run = new_run(buffer, 0);
+
+		Assert(run == i);
+		for (Size offset = 0; offset < bytes; offset += MAXALIGN(((MinimalTuple) (block + offset))->t_len))
+			run_put(buffer, run, (MinimalTuple) (block + offset));
+		pfree(block);
+	}
+	buffer->runs.memory_bytes = 0;
+	note_disk_use(buffer);
+}
+
 /* Shuffle the rows in memory (all but skip_row, if any) into a new run. */
 static void
 flush_chunk(RowBuffer *buffer, Rng &rng, int64 skip_row)
@@ -204,22 +287,39 @@ flush_chunk(RowBuffer *buffer, Rng &rng, int64 skip_row)
 	{
 		unorder_rows::core::shuffle_range(rows, 0, n, rng);
 
-		uint32 run = new_run(buffer, 0);
+		Size bytes = 0;
 
 		for (uint32 i = 0; i < n; i++)
-			run_put(buffer, run, rows[i], rows[i]->t_len);
+			bytes += MAXALIGN(rows[i]->t_len);
+		/* the memory runs and the next chunk (its context may hold twice its rows) must fit in work_mem */
+		if (!buffer->runs.on_tape &&
+			buffer->runs.memory_bytes + bytes + 2 * CACHE_CHUNK > buffer->memory_limit)
+			move_runs_to_tape(buffer);
+
+		uint32 run = new_run(buffer, 0);
+
+		if (buffer->runs.on_tape)
+		{
+			for (uint32 i = 0; i < n; i++)
+				run_put(buffer, run, rows[i]);
+			note_disk_use(buffer);
+		}
+		else
+			fill_memory_run(buffer, run, rows, n, bytes);
 	}
 	buffer->peak_memory = Max(buffer->peak_memory, MemoryContextMemAllocated(buffer->rows_cxt, true) +
 													   MemoryContextMemAllocated(buffer->runs.cxt, true));
 	MemoryContextReset(buffer->rows_cxt);
 	buffer->rows = NULL;
 	buffer->nrows = buffer->capacity = 0;
-	limit_open_runs(buffer, rng);
+	if (buffer->runs.on_tape)
+		limit_open_runs(buffer, rng);
 }
 
 /*
- * The batch outgrew memory: pick the lead among the rows held (as the
- * streaming rule would have), write the others out as the first run.
+ * The batch outgrew a chunk (or, without memory runs, work_mem): pick the
+ * lead among the rows held (as the streaming rule would have), make the
+ * others the first run.
  */
 void
 runs_start(RowBuffer *buffer, Rng &rng)
@@ -227,7 +327,8 @@ runs_start(RowBuffer *buffer, Rng &rng)
 	if (buffer->runs.slot == NULL)
 		buffer->runs.slot = MakeSingleTupleTableSlot(buffer->desc, &TTSOpsMinimalTuple);
 	buffer->runs.active = true;
-	buffer->spilled_to_disk = true;
+	buffer->runs.on_tape = !buffer->runs.memory_runs;
+	buffer->spilled_to_disk = buffer->runs.on_tape;
 
 	/* row 0 must outlive the memory it was stored in */
 	ExecStoreMinimalTuple(buffer->rows[0], buffer->first_slot, false);
@@ -282,7 +383,8 @@ runs_route(RowBuffer *buffer, TupleTableSlot *slot, Rng &rng)
 	}
 	else
 		chunk_append(buffer, slot);
-	if (MemoryContextMemAllocated(buffer->rows_cxt, true) > buffer->runs.chunk_limit)
+	if (MemoryContextMemAllocated(buffer->rows_cxt, true) >
+		(buffer->runs.on_tape ? buffer->runs.chunk_limit : CACHE_CHUNK))
 		flush_chunk(buffer, rng, -1);
 }
 
@@ -293,7 +395,7 @@ runs_finish(RowBuffer *buffer, Rng &rng)
 	if (buffer->nrows > 0)
 		flush_chunk(buffer, rng, -1);
 	/* few enough runs to read at once: merge the newest (smallest) into one */
-	if (buffer->runs.count > buffer->runs.merge_fanin)
+	if (buffer->runs.on_tape && buffer->runs.count > buffer->runs.merge_fanin)
 		merge_runs(buffer, buffer->runs.merge_fanin - 1, buffer->runs.count - buffer->runs.merge_fanin + 1,
 				   rng);
 
@@ -306,8 +408,11 @@ runs_finish(RowBuffer *buffer, Rng &rng)
 	for (uint32 i = 0; i < buffer->runs.count; i++)
 	{
 		buffer->runs.picker->set_rows(i, buffer->runs.rows[i]);
-		rewind_run(buffer, i);
+		if (!buffer->runs.on_tape)
+			__builtin_prefetch(buffer->runs.blocks[i]);
 	}
+	if (buffer->runs.on_tape)
+		rewind_runs(buffer, 0, buffer->runs.count);
 	new (&buffer->runs.emit_rng) Rng(rng.next());
 	buffer->lead_emitted = !buffer->has_lead_row;
 }
@@ -327,31 +432,56 @@ runs_next(RowBuffer *buffer, TupleTableSlot *out)
 
 	if (run < 0)
 		return false;
-	ExecStoreMinimalTuple(run_get(buffer, (uint32) run), buffer->runs.slot, false);
+
+	MinimalTuple row;
+
+	if (buffer->runs.on_tape)
+		row = run_get(buffer, (uint32) run);
+	else
+	{
+		/*
+		 * Each memory run is read front to back: ask for the run's next row
+		 * now, it is wanted when this run is drawn again.
+		 */
+		row = (MinimalTuple) (buffer->runs.blocks[run] + buffer->runs.read_offset[run]);
+		buffer->runs.read_offset[run] += MAXALIGN(row->t_len);
+		if (buffer->runs.read_offset[run] < buffer->runs.block_bytes[run])
+		{
+			const char *next = buffer->runs.blocks[run] + buffer->runs.read_offset[run];
+
+			__builtin_prefetch(next);
+			__builtin_prefetch(next + 64);
+		}
+	}
+	ExecStoreMinimalTuple(row, buffer->runs.slot, false);
 	copy_slot_to_virtual(buffer->runs.slot, out);
 	return true;
 }
 
-/* Forget the runs (and their temporary files). */
+/* Forget the runs (and their temporary file). */
 void
 runs_reset(RowBuffer *buffer)
 {
-	if (buffer->runs.count == 0 && !buffer->runs.active)
+	if (buffer->runs.count == 0 && !buffer->runs.active && !buffer->runs.tapeset_open)
 		return;
 	if (buffer->runs.slot != NULL)
 		ExecClearTuple(buffer->runs.slot);
-	for (uint32 i = 0; i < buffer->runs.count; i++)
-		BufFileClose(buffer->runs.files[i]);
+	if (buffer->runs.tapeset_open)
+		LogicalTapeSetClose(buffer->runs.tapeset.lts);
 	MemoryContextReset(buffer->runs.cxt);
-	buffer->runs.files = NULL;
+	buffer->runs.tapeset_open = false;
+	buffer->runs.on_tape = false;
+	buffer->runs.tapes = NULL;
+	buffer->runs.blocks = NULL;
+	buffer->runs.block_bytes = NULL;
+	buffer->runs.read_offset = NULL;
+	buffer->runs.memory_bytes = 0;
 	buffer->runs.rows = NULL;
-	buffer->runs.bytes = NULL;
 	buffer->runs.level = NULL;
 	buffer->runs.picker_tree = NULL;
 	buffer->runs.picker = NULL;
 	buffer->runs.read_buffer = NULL;
 	buffer->runs.read_buffer_size = 0;
 	buffer->runs.count = buffer->runs.capacity = 0;
-	buffer->runs.live_bytes = 0;
 	buffer->runs.active = false;
 }

@@ -81,7 +81,7 @@ sort_start(RowBuffer *buffer)
 
 	buffer->sorted.state = compat_tuplesort_begin_heap(
 		buffer->sorted.desc, 1, &key_column, &key_less, &key_collation, &nulls_first,
-		(int) (buffer->memory_limit / 1024), buffer->keep_row_identity /* cursors may fetch backward */);
+		(int) (buffer->memory_limit / 1024), buffer->steps_back /* cursors may fetch backward */);
 }
 
 /* Move the in-memory batch into a tuplesort; later rows go there directly. */

@@ -199,7 +199,7 @@ prepare_to_permute(UnorderRowsState *state)
 	state->keyed.seed =
 		unorder_rows::core::derive_node_seed(unorder_rows_configured_seed(), state->fingerprint, 0);
 	state->buffer = row_buffer_create(state->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor, state->mode,
-									  work_mem, state->identity.scan != NULL);
+									  work_mem, state->identity.scan != NULL, fetches_backward(state));
 	if (state->spec.scope == SCOPE_WITHIN_RUNS)
 	{
 		state->ties.keys_equal = execTuplesMatchPrepare(

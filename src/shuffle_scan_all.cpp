@@ -39,7 +39,7 @@ add_row(UnorderRowsState *state, TupleTableSlot *slot, const ItemPointerData *ti
 }
 
 /* Whether the planner let this node fetch backward (cursors, order_analysis.cpp). */
-static bool
+bool
 fetches_backward(UnorderRowsState *state)
 {
 	return (((CustomScan *) state->css.ss.ps.plan)->flags & CUSTOMPATH_SUPPORT_BACKWARD_SCAN) != 0;

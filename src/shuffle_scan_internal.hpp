@@ -139,6 +139,7 @@ int64 limit_reads(UnorderRowsState *state);
 /* shuffle_scan_all.cpp */
 TupleTableSlot *exec_all(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot);
 TupleTableSlot *exec_all_backward(UnorderRowsState *state, TupleTableSlot *scan_slot);
+bool fetches_backward(UnorderRowsState *state);
 
 /* shuffle_scan_runs.cpp */
 TupleTableSlot *exec_runs(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot);

@@ -266,6 +266,9 @@ check_growth "cancel: private RSS" "$work/cancel_mem.txt" 5 "$max_rss_growth_kb"
 spilled=$(( $(grep -c 'temporary file:' "$srv/server.log" || true) - spilled_before ))
 echo "   temporary files the cancelled statements wrote (logged as they were deleted): $spilled"
 [ "$spilled" -gt 0 ] || fail spill "the cancelled statements never spilled"
+# all the runs of a spilled shuffle share one temporary file (a LogicalTapeSet)
+[ "$spilled" -le $(( 2 * cycles )) ] ||
+  fail spill_files "$spilled temporary files for $(( 2 * cycles )) statements (expected one each)"
 
 # ---------------------------------------------------------------- 4. temp_file_limit
 phase "-- 4. temp_file_limit = 1MB under a spilling perturbation"

@@ -243,6 +243,99 @@ compat_buffile_write(BufFile *file, const void *data, size_t size)
 }
 
 /*
+ * A LogicalTapeSet's tapes: LogicalTape pointers since PostgreSQL 15,
+ * numbers into a set that grows with LogicalTapeSetExtend before.  A
+ * CompatTapeSet is one temporary file whose blocks are recycled as they are
+ * read, as tuplesort's merges do.
+ */
+#if PG_VERSION_NUM >= 150000
+typedef LogicalTape *CompatTape;
+#else
+typedef int CompatTape;
+#endif
+
+struct CompatTapeSet
+{
+	LogicalTapeSet *lts;
+	int ntapes; /* tapes made so far (numbers, before PostgreSQL 15) */
+};
+
+static inline void
+compat_tapeset_create(CompatTapeSet *set)
+{
+#if PG_VERSION_NUM >= 150000
+	set->lts = LogicalTapeSetCreate(false, NULL, -1);
+#else
+	set->lts = LogicalTapeSetCreate(1, false, NULL, NULL, -1);
+#endif
+	set->ntapes = 0;
+}
+
+/* A new tape, open for writing. */
+static inline CompatTape
+compat_tape_create(CompatTapeSet *set)
+{
+#if PG_VERSION_NUM >= 150000
+	set->ntapes++;
+	return LogicalTapeCreate(set->lts);
+#else
+	if (set->ntapes > 0)
+		LogicalTapeSetExtend(set->lts, 1);
+	return set->ntapes++;
+#endif
+}
+
+static inline void
+compat_tape_write(CompatTapeSet *set, CompatTape tape, const void *data, size_t size)
+{
+#if PG_VERSION_NUM >= 150000
+	(void) set;
+	LogicalTapeWrite(tape, const_cast<void *>(data), size);
+#else
+	LogicalTapeWrite(set->lts, tape, const_cast<void *>(data), size);
+#endif
+}
+
+static inline size_t
+compat_tape_read(CompatTapeSet *set, CompatTape tape, void *data, size_t size)
+{
+#if PG_VERSION_NUM >= 150000
+	(void) set;
+	return LogicalTapeRead(tape, data, size);
+#else
+	return LogicalTapeRead(set->lts, tape, data, size);
+#endif
+}
+
+/* Done writing: read from the start, through a buffer of buffer_size bytes. */
+static inline void
+compat_tape_rewind_for_read(CompatTapeSet *set, CompatTape tape, size_t buffer_size)
+{
+#if PG_VERSION_NUM >= 150000
+	(void) set;
+	LogicalTapeRewindForRead(tape, buffer_size);
+#else
+	LogicalTapeRewindForRead(set->lts, tape, buffer_size);
+#endif
+}
+
+/*
+ * Done with a tape that was read to its end (its blocks are free already):
+ * release its buffer.  Before PostgreSQL 15 a tape stays in the set,
+ * rewound for writing, which frees the buffer the same way.
+ */
+static inline void
+compat_tape_close(CompatTapeSet *set, CompatTape tape)
+{
+#if PG_VERSION_NUM >= 150000
+	(void) set;
+	LogicalTapeClose(tape);
+#else
+	LogicalTapeRewindForWrite(set->lts, tape);
+#endif
+}
+
+/*
  * Shared memory is requested from shmem_request_hook since PostgreSQL 15,
  * from _PG_init before.  compat_request_shmem(request) runs request at the
  * right time (installing it as the hook, the previous one saved first);
