@@ -382,4 +382,11 @@ compat_heap_page_visible_rows(TableScanDesc scan, uint32 *count)
 	return heap->rs_vistuples;
 }
 
+/* The page a heap scan is on (its buffer is pinned). */
+static inline Page
+compat_heap_scan_page(TableScanDesc scan)
+{
+	return BufferGetPage(((HeapScanDesc) scan)->rs_cbuf);
+}
+
 #endif

@@ -61,6 +61,7 @@ extern "C"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "storage/buffile.h"
+#include "storage/bufmgr.h"
 #include "utils/tuplesort.h"
 #include "utils/tuplestore.h"
 }
