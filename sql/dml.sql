@@ -101,15 +101,18 @@ INSERT INTO accounts SELECT g, 0 FROM generate_series(1, 30) g;
 CREATE TABLE picks (id int, amount int);
 INSERT INTO picks SELECT g, g * 10 FROM generate_series(1, 30) g;
 ANALYZE accounts, picks;
--- The Permutation of the node below ModifyTable.
-CREATE FUNCTION dml_permutation(query text) RETURNS text
+-- The plan of a statement (EXPLAIN's JSON), and the Permutation of the node
+-- below its ModifyTable.
+CREATE FUNCTION dml_plan(query text) RETURNS json
 LANGUAGE plpgsql AS $$
 DECLARE
     plan json;
 BEGIN
     EXECUTE 'EXPLAIN (FORMAT JSON, COSTS OFF) ' || query INTO plan;
-    RETURN plan->0->'Plan'->'Plans'->0->>'Permutation';
+    RETURN plan;
 END $$;
+CREATE FUNCTION dml_permutation(query text) RETURNS text
+LANGUAGE sql AS $$ SELECT dml_plan(query)->0->'Plan'->'Plans'->0->>'Permutation' $$;
 -- The rows of a table (a query) after a statement ran, sorted; rolled back.
 CREATE FUNCTION contents_after(statement text, contents text) RETURNS text[]
 LANGUAGE plpgsql AS $$
@@ -232,5 +235,19 @@ SELECT count(DISTINCT session_seed) AS drawn_seeds, count(DISTINCT target_order)
 FROM session_winners,
      (SELECT rows_of_rolled_back('UPDATE accounts a SET val = o.amount FROM offers o
                                   WHERE a.id = o.id RETURNING a.id, a.val') AS off_winners) off;
+-- An inherited target: the rows of each child are keyed (PostgreSQL 13 plans
+-- each child as a query level of its own, under the parent's ModifyTable; its
+-- rows are a DML source, not a query result).
+CREATE TABLE ledger (id int PRIMARY KEY, val int);
+CREATE TABLE ledger_archive (PRIMARY KEY (id)) INHERITS (ledger);
+INSERT INTO ledger SELECT g, 0 FROM generate_series(1, 10) g;
+INSERT INTO ledger_archive SELECT g, 0 FROM generate_series(11, 20) g;
+SET unorder_rows = on;
+SELECT array_agg(DISTINCT node->>'Perturbs') AS perturbs, array_agg(DISTINCT node->>'Permutation') AS permutations
+FROM (SELECT jsonb_path_query(plan::jsonb, '$.** ? (exists (@.Perturbs))') AS node
+      FROM dml_plan('UPDATE ledger SET val = val + 1') plan) n;
+SELECT * FROM perturbed('UPDATE ledger SET val = val + 1 RETURNING id');
+RESET unorder_rows;
+DROP TABLE ledger CASCADE;
 DROP TABLE accounts, picks, offers, session_winners;
-DROP FUNCTION dml_permutation(text), contents_after(text, text), contents_each_seed(text), record_winners();
+DROP FUNCTION dml_plan(text), dml_permutation(text), contents_after(text, text), contents_each_seed(text), record_winners();

@@ -200,22 +200,25 @@ projection_reads_input_columns(ProjectionPath *projection)
 	return true;
 }
 
+/*
+ * One source of a ModifyTable: below the projection that evaluates defaults,
+ * so serials follow the new order (where the projection allows it).
+ */
+static void
+wrap_modify_source(PlannerInfo *root, RelOptInfo *final_rel, Path **slot)
+{
+	Path **source = below_function_projection(slot);
+
+	if (IsA(*source, ProjectionPath) && projection_reads_input_columns((ProjectionPath *) *source))
+		source = &((ProjectionPath *) *source)->subpath;
+	wrap_dml_source(root, final_rel, source);
+}
+
 /* UPPERREL_FINAL of an INSERT, UPDATE, DELETE or MERGE: the rows each source gives it. */
 static void
 wrap_modify_table_sources(PlannerInfo *root, RelOptInfo *final_rel, ModifyTablePath *modify)
 {
-	compat_for_each_modify_source(modify,
-								  [&](Path **slot)
-								  {
-									  Path **source = below_function_projection(slot);
-
-									  /* below the projection that evaluates defaults, so serials follow
-									   * the new order (where the projection allows it) */
-									  if (IsA(*source, ProjectionPath) &&
-										  projection_reads_input_columns((ProjectionPath *) *source))
-										  source = &((ProjectionPath *) *source)->subpath;
-									  wrap_dml_source(root, final_rel, source);
-								  });
+	compat_for_each_modify_source(modify, [&](Path **slot) { wrap_modify_source(root, final_rel, slot); });
 }
 
 /*
@@ -259,6 +262,17 @@ wrap_final_path(PlannerInfo *root, RelOptInfo *final_rel, Path **top)
 	if (IsA(*top, ModifyTablePath))
 	{
 		wrap_modify_table_sources(root, final_rel, (ModifyTablePath *) *top);
+		return;
+	}
+	/*
+	 * An UPDATE or DELETE level without a ModifyTable of its own: PostgreSQL
+	 * 13 plans each child of an inherited target as such a level, and makes
+	 * its final path one source of the parent's ModifyTable.  It is a DML
+	 * source, whose rows are locked in order, not a query result.
+	 */
+	if (parse->commandType == CMD_UPDATE || parse->commandType == CMD_DELETE)
+	{
+		wrap_modify_source(root, final_rel, top);
 		return;
 	}
 	if (ordered && !unorder_rows_perturb_ties)
