@@ -27,6 +27,7 @@ OBJS = \
 	src/row_buffer_sort.o \
 	src/row_sample.o \
 	src/row_key.o \
+	src/keyed_rows.o \
 	src/report.o \
 	src/fingerprint.o \
 	src/sql_functions.o \

@@ -2,8 +2,9 @@
  * perturbation_spec.cpp
  *		Encoding of PerturbationSpec in CustomScan.custom_private.
  *
- * Layout: list of four lists: header integers (kind, scope, level flags),
- * key column numbers, key equality operators, key collations.
+ * Layout: list of six lists: header integers (kind, scope, level flags,
+ * target TID column), key column numbers, key equality operators, key
+ * collations, the target relation (none or one OID), the row columns.
  */
 #include "perturbation_spec.hpp"
 
@@ -12,6 +13,7 @@ enum
 	HEADER_KIND,
 	HEADER_SCOPE,
 	HEADER_LEVEL_FLAGS,
+	HEADER_TARGET_TID_COLUMN,
 	HEADER_LENGTH
 };
 
@@ -20,7 +22,7 @@ perturbation_spec_read(const CustomScan *cscan, PerturbationSpec *spec)
 {
 	List *priv = cscan->custom_private;
 
-	if (list_length(priv) != 4 || !IsA(linitial(priv), IntList) ||
+	if (list_length(priv) != 6 || !IsA(linitial(priv), IntList) ||
 		list_length((List *) linitial(priv)) != HEADER_LENGTH)
 		elog(ERROR, "unorder_rows: malformed plan node");
 
@@ -28,10 +30,14 @@ perturbation_spec_read(const CustomScan *cscan, PerturbationSpec *spec)
 	List *columns = (List *) lsecond(priv);
 	List *ops = (List *) lthird(priv);
 	List *collations = (List *) lfourth(priv);
+	List *target = (List *) list_nth(priv, 4);
 
 	spec->kind = (PerturbationKind) list_nth_int(header, HEADER_KIND);
 	spec->scope = (PerturbationScope) list_nth_int(header, HEADER_SCOPE);
 	spec->level_flags = list_nth_int(header, HEADER_LEVEL_FLAGS);
+	spec->target_tid_column = (AttrNumber) list_nth_int(header, HEADER_TARGET_TID_COLUMN);
+	spec->target_relation = target != NIL ? linitial_oid(target) : InvalidOid;
+	spec->row_columns = (List *) list_nth(priv, 5);
 	spec->nkeys = list_length(columns);
 	if (spec->nkeys > PERTURBATION_MAX_KEYS || list_length(ops) != spec->nkeys ||
 		list_length(collations) != spec->nkeys)
@@ -51,10 +57,14 @@ perturbation_spec_write(CustomScan *cscan, const PerturbationSpec *spec)
 	List *columns = NIL;
 	List *ops = NIL;
 	List *collations = NIL;
+	List *target = NIL;
 
 	header = lappend_int(header, spec->kind);
 	header = lappend_int(header, spec->scope);
 	header = lappend_int(header, spec->level_flags);
+	header = lappend_int(header, spec->target_tid_column);
+	if (OidIsValid(spec->target_relation))
+		target = list_make1_oid(spec->target_relation);
 	for (int i = 0; i < spec->nkeys; i++)
 	{
 		columns = lappend_int(columns, spec->key_columns[i]);
@@ -63,6 +73,8 @@ perturbation_spec_write(CustomScan *cscan, const PerturbationSpec *spec)
 	}
 	/* An empty list is NIL, not an IntList: keep the shape checkable. */
 	cscan->custom_private = list_make4(header, columns, ops, collations);
+	cscan->custom_private = lappend(cscan->custom_private, target);
+	cscan->custom_private = lappend(cscan->custom_private, list_copy(spec->row_columns));
 }
 
 const char *

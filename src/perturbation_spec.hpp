@@ -52,6 +52,18 @@ struct PerturbationSpec
 	AttrNumber key_columns[PERTURBATION_MAX_KEYS]; /* in the child's output */
 	Oid key_equality_ops[PERTURBATION_MAX_KEYS];
 	Oid key_collations[PERTURBATION_MAX_KEYS];
+
+	/*
+	 * The rows of an UPDATE, DELETE or MERGE (planner.cpp, find_target_rows):
+	 * the child's column that holds the TID of the target row each row will
+	 * change (the "ctid" the planner adds for ModifyTable; NULL in MERGE's
+	 * rows without a match), the table it points into, and the child's
+	 * columns that describe a row naming no target row.  0, InvalidOid and
+	 * NIL where the target is no plain table (a view, a foreign table).
+	 */
+	AttrNumber target_tid_column;
+	Oid target_relation;
+	List *row_columns; /* IntList */
 };
 
 /* perturbation_spec_read: decode (and sanity-check) a node's spec. */

@@ -200,22 +200,25 @@ projection_reads_input_columns(ProjectionPath *projection)
 	return true;
 }
 
+/*
+ * One source of a ModifyTable: below the projection that evaluates defaults,
+ * so serials follow the new order (where the projection allows it).
+ */
+static void
+wrap_modify_source(PlannerInfo *root, RelOptInfo *final_rel, Path **slot)
+{
+	Path **source = below_function_projection(slot);
+
+	if (IsA(*source, ProjectionPath) && projection_reads_input_columns((ProjectionPath *) *source))
+		source = &((ProjectionPath *) *source)->subpath;
+	wrap_dml_source(root, final_rel, source);
+}
+
 /* UPPERREL_FINAL of an INSERT, UPDATE, DELETE or MERGE: the rows each source gives it. */
 static void
 wrap_modify_table_sources(PlannerInfo *root, RelOptInfo *final_rel, ModifyTablePath *modify)
 {
-	compat_for_each_modify_source(modify,
-								  [&](Path **slot)
-								  {
-									  Path **source = below_function_projection(slot);
-
-									  /* below the projection that evaluates defaults, so serials follow
-									   * the new order (where the projection allows it) */
-									  if (IsA(*source, ProjectionPath) &&
-										  projection_reads_input_columns((ProjectionPath *) *source))
-										  source = &((ProjectionPath *) *source)->subpath;
-									  wrap_dml_source(root, final_rel, source);
-								  });
+	compat_for_each_modify_source(modify, [&](Path **slot) { wrap_modify_source(root, final_rel, slot); });
 }
 
 /*
@@ -259,6 +262,17 @@ wrap_final_path(PlannerInfo *root, RelOptInfo *final_rel, Path **top)
 	if (IsA(*top, ModifyTablePath))
 	{
 		wrap_modify_table_sources(root, final_rel, (ModifyTablePath *) *top);
+		return;
+	}
+	/*
+	 * An UPDATE or DELETE level without a ModifyTable of its own: PostgreSQL
+	 * 13 plans each child of an inherited target as such a level, and makes
+	 * its final path one source of the parent's ModifyTable.  It is a DML
+	 * source, whose rows are locked in order, not a query result.
+	 */
+	if (parse->commandType == CMD_UPDATE || parse->commandType == CMD_DELETE)
+	{
+		wrap_modify_source(root, final_rel, top);
 		return;
 	}
 	if (ordered && !unorder_rows_perturb_ties)
@@ -483,6 +497,68 @@ find_key_column(PathKey *pathkey, List *child_tlist, AttrNumber *column, Oid *eq
 	return false;
 }
 
+/*
+ * Whether a relation of the level is the statement's target table or one of
+ * its inheritance children (PostgreSQL 14 and later plan an inherited
+ * target's children as members of an appendrel; 13 plans each child with a
+ * root of its own, whose result relation it is).
+ */
+static bool
+is_target_relation(PlannerInfo *root, Index varno)
+{
+	while (varno > 0 && (int) varno < root->simple_rel_array_size)
+	{
+		if (varno == (Index) root->parse->resultRelation)
+			return true;
+		if (root->append_rel_array == NULL || root->append_rel_array[varno] == NULL)
+			return false;
+		varno = root->append_rel_array[varno]->parent_relid;
+	}
+	return false;
+}
+
+/*
+ * The rows of an UPDATE, DELETE or MERGE: which of the child's columns holds
+ * the TID of the target row each row will change (the junk "ctid" that the
+ * planner adds for ModifyTable, a Var of the target here, before setrefs),
+ * so that the node can key a row on the target row even where a join stands
+ * between the target's scan and the node; and which columns describe a row
+ * that names no target row (MERGE's NOT MATCHED rows): all but system
+ * columns, which differ between sessions that see other row versions of the
+ * same source rows.  Only for plain tables, whose rows the table AM fetches
+ * by TID (not views or foreign tables).
+ */
+static void
+find_target_rows(PlannerInfo *root, List *child_tlist, PerturbationSpec *spec)
+{
+	ListCell *lc;
+
+	foreach (lc, child_tlist)
+	{
+		TargetEntry *tle = (TargetEntry *) lfirst(lc);
+		Var *var = IsA(tle->expr, Var) ? (Var *) tle->expr : NULL;
+
+		if (var == NULL || var->varattno >= 0)
+		{
+			spec->row_columns = lappend_int(spec->row_columns, tle->resno);
+			continue;
+		}
+		if (var->varattno != SelfItemPointerAttributeNumber || var->varlevelsup != 0 ||
+			spec->target_tid_column != 0 || !is_target_relation(root, var->varno))
+			continue;
+
+		RangeTblEntry *rte = planner_rt_fetch(var->varno, root);
+
+		if (rte->rtekind == RTE_RELATION && rte->relkind == RELKIND_RELATION)
+		{
+			spec->target_tid_column = tle->resno;
+			spec->target_relation = rte->relid;
+		}
+	}
+	if (spec->target_tid_column == 0)
+		spec->row_columns = NIL;
+}
+
 /* PlanCustomPath: the CustomScan above the child's plan. */
 static Plan *
 plan_unorder_rows_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlist, List *clauses,
@@ -524,6 +600,8 @@ plan_unorder_rows_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path
 	 */
 	if (tlist != NIL && list_length(tlist) == list_length(child->targetlist))
 		spec.level_flags |= NODE_PASSES_THROUGH;
+	if (spec.kind == KIND_DML && (spec.level_flags & LEVEL_LOCKS_ROWS))
+		find_target_rows(root, child->targetlist, &spec);
 
 	if (spec.scope == SCOPE_WITHIN_RUNS)
 	{

@@ -124,17 +124,6 @@ row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, const ItemPointerData *t
 }
 
 void
-row_buffer_add_keyed(RowBuffer *buffer, TupleTableSlot *slot, uint64 key)
-{
-	Assert(buffer->nrows == 0 && !buffer->runs.active && !buffer->keep_row_identity);
-	if (buffer->sorted.state == NULL)
-		sort_start(buffer);
-	buffer->input_count++;
-	/* int8 order of the key's bits: any fixed order of the keys will do */
-	sort_put(buffer, slot, NULL, (int64) key);
-}
-
-void
 row_buffer_finish(RowBuffer *buffer, Rng &rng)
 {
 	buffer->finished = true;

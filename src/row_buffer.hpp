@@ -3,11 +3,15 @@
  *		Holds one batch of rows and hands them back permuted.
  *
  * A batch is everything a perturbation node receives, or one run of tied
- * rows.  Rows are copied into a memory context while they fit in work_mem and
- * permuted in place (src/core's order_batch); beyond work_mem the batch moves
- * into a tuplesort keyed on a random (or descending) number, which spills to
- * temporary files under work_mem, temp_file_limit and cancel like any sort,
- * with one "lead" row held aside to keep the docs/order-contract.md §5.2 guarantee.
+ * rows.  A small batch is copied into a memory context and permuted in place
+ * (src/core's order_batch).  A larger one, shuffled, goes into runs: chunks
+ * shuffled in memory, kept in memory while work_mem holds them and then on
+ * the tapes of one temporary file, interleaved on output
+ * (row_buffer_runs.cpp).  Reversed batches and those a cursor steps back
+ * through move, beyond work_mem, into a tuplesort keyed on a random (or
+ * descending) number (row_buffer_sort.cpp).  Spilled batches hold one "lead"
+ * row aside to keep the docs/order-contract.md §5.2 guarantee; temp_file_limit
+ * and cancel apply as to any sort.
  *
  * All state lives in palloc'd memory of the executor's query context, so an
  * error anywhere releases it with the query; nothing here has a destructor.
@@ -33,14 +37,6 @@ RowBuffer *row_buffer_create(TupleDesc desc, unorder_rows::core::Mode mode, int 
 /* row_buffer_add: copy one row (and its TID, if kept) into the batch. */
 void row_buffer_add(RowBuffer *buffer, TupleTableSlot *slot, const ItemPointerData *tid,
 					unorder_rows::core::Rng &rng);
-
-/*
- * row_buffer_add_keyed: copy one row into a batch emitted in ascending order
- * of the keys given, not permuted (rows of DML that locks them: every
- * session must process the same rows in the same order).  A batch takes
- * either keyed rows or others, never both.
- */
-void row_buffer_add_keyed(RowBuffer *buffer, TupleTableSlot *slot, uint64 key);
 
 /* row_buffer_finish: no more rows; decide the order of the batch. */
 void row_buffer_finish(RowBuffer *buffer, unorder_rows::core::Rng &rng);

@@ -8,7 +8,7 @@
  *                        in memory, written as runs to the tapes of one
  *                        temporary file and interleaved on output
  *                        (core/interleave.hpp);
- *   row_buffer_sort.cpp  reverse mode, cursor rows and keyed DML batches: a
+ *   row_buffer_sort.cpp  reverse mode and cursor rows: a
  *                        tuplesort on one int8 key.
  * Only these three files include this header.
  */
@@ -69,7 +69,7 @@ struct RunsSpill
 	Size read_buffer_size;
 };
 
-/* Spilled phase, reverse mode, cursor rows and keyed batches: a tuplesort. */
+/* Spilled phase, reverse mode and cursor rows: a tuplesort. */
 struct SortSpill
 {
 	Tuplesortstate *state;

@@ -1,7 +1,7 @@
 /*
  * row_buffer_sort.cpp
  *		A spilled batch in a tuplesort on one int8 key (reverse mode, cursor
- *		rows that need backward fetches, keyed DML batches); see
+ *		rows that need backward fetches); see
  *		row_buffer_internal.hpp.
  */
 #include "row_buffer_internal.hpp"
@@ -54,7 +54,7 @@ sort_route(RowBuffer *buffer, TupleTableSlot *slot, const ItemPointerData *tid, 
 	sort_put(buffer, slot, tid, unorder_rows::core::rest_sort_key(buffer->mode, index, rng));
 }
 
-/* The tuplesort that holds a spilled (or keyed) batch, ordered on one int8 key. */
+/* The tuplesort that holds a spilled batch, ordered on one int8 key. */
 void
 sort_start(RowBuffer *buffer)
 {

@@ -39,6 +39,18 @@ row_key_create(Relation rel)
 	return key;
 }
 
+RowKey *
+row_key_of_columns(List *columns)
+{
+	RowKey *key = (RowKey *) palloc0(sizeof(RowKey));
+	ListCell *lc;
+
+	key->attnums = (AttrNumber *) palloc(sizeof(AttrNumber) * Max(list_length(columns), 1));
+	foreach (lc, columns)
+		key->attnums[key->natts++] = (AttrNumber) lfirst_int(lc);
+	return key;
+}
+
 /* Hash of one column's value as stored: the same value hashes the same in every row version. */
 static uint64
 hash_value(Datum value, Form_pg_attribute attr, uint64 seed)

@@ -12,7 +12,12 @@
  * in orders that one permutation maps apart (a reversal reverses every
  * pair).  Ordering by a hash of the row's primary key (or of all its
  * columns when the table has none) gives every session the same order of
- * the same rows, whatever their place in the table.
+ * the same rows, whatever their place in the table.  The row hashed is the
+ * target row: the one its scan returned, or where a join stands between
+ * (UPDATE ... FROM, DELETE ... USING, MERGE), the version the join saw,
+ * fetched by the TID the row carries for ModifyTable (shuffle_scan.cpp).
+ * Without a primary key, a row's key changes with its columns: sessions
+ * that see different versions of it may then disagree on its place.
  */
 #ifndef UNORDER_ROWS_ROW_KEY_HPP
 #define UNORDER_ROWS_ROW_KEY_HPP
@@ -24,7 +29,13 @@ struct RowKey;
 /* row_key_create: the key of rel's rows: its primary key's columns, or all columns. */
 RowKey *row_key_create(Relation rel);
 
-/* row_key_hash: hash of the key columns of a row of the table (as its scan returned it). */
+/*
+ * row_key_of_columns: the key of rows that name no table row (MERGE's rows
+ * without a match): the given columns (an IntList) of the row as it comes.
+ */
+RowKey *row_key_of_columns(List *columns);
+
+/* row_key_hash: hash of the key columns of a row (of the table, or as row_key_of_columns names them). */
 uint64 row_key_hash(const RowKey *key, TupleTableSlot *row);
 
 /* row_key_uses_primary_key: whether the key is the primary key (for EXPLAIN). */

@@ -29,6 +29,11 @@
 #include "plan_nodes.hpp"
 #include "settings.hpp"
 
+extern "C"
+{
+#include "utils/snapmgr.h"
+}
+
 #include <new>
 
 namespace core = unorder_rows::core;
@@ -96,8 +101,47 @@ fetch_child_row(UnorderRowsState *state, PlanState *child)
 	}
 	/* (an EvalPlanQual recheck returns its one row from elsewhere: no key needed) */
 	if (state->keyed.scan != NULL && !TupIsNull(slot) && !TupIsNull(state->keyed.scan->ss_ScanTupleSlot))
-		state->keyed.child_key = row_key_hash(state->keyed.key, state->keyed.scan->ss_ScanTupleSlot);
+	{
+		TupleTableSlot *row = state->keyed.scan->ss_ScanTupleSlot;
+
+		state->keyed.child_key.hash = row_key_hash(state->keyed.key, row);
+		state->keyed.child_key.tid = row->tts_tid;
+	}
 	return slot;
+}
+
+/*
+ * Through a join: the key of the target row an input row names, fetched by
+ * the TID the join saw.  Under SnapshotAny, as ModifyTable fetches the old
+ * row itself: the TID is that of a version the statement's snapshot sees,
+ * which stays in place while the snapshot lives.  A row that names no
+ * target row (a NULL TID: MERGE's NOT MATCHED) is keyed on its own columns,
+ * so that sessions inserting the same new rows insert them in one order
+ * (an insert waits for another session's insert of the same unique key).
+ * Computed only as rows are buffered, never for a lone row (an EvalPlanQual
+ * recheck's): the fetch is the cost of the keyed order through a join.
+ */
+RowOrderKey
+target_row_key(UnorderRowsState *state, TupleTableSlot *row)
+{
+	KeyedOrder *keyed = &state->keyed;
+	RowOrderKey key;
+	bool isnull;
+	Datum tid = slot_getattr(row, state->spec.target_tid_column, &isnull);
+
+	if (!isnull)
+	{
+		key.tid = *(ItemPointer) DatumGetPointer(tid);
+		if (table_tuple_fetch_row_version(keyed->target, &key.tid, SnapshotAny, keyed->target_row))
+		{
+			key.hash = row_key_hash(keyed->key, keyed->target_row);
+			ExecClearTuple(keyed->target_row); /* no buffer pin kept */
+			return key;
+		}
+	}
+	ItemPointerSetInvalid(&key.tid);
+	key.hash = row_key_hash(keyed->row_key, row);
+	return key;
 }
 
 /* The TID to keep with the row just fetched, or NULL when none is kept. */
@@ -119,11 +163,35 @@ label_row_identity(UnorderRowsState *state, TupleTableSlot *scan_slot, const Ite
 }
 
 /*
+ * Through a join: open the target table (ModifyTable holds its lock) to
+ * fetch each row's target row by TID (target_row_key).
+ */
+static void
+key_through_join(UnorderRowsState *state)
+{
+	KeyedOrder *keyed = &state->keyed;
+	Relation target = table_open(state->spec.target_relation, NoLock);
+
+	if (target->rd_tableam == NULL)
+	{
+		table_close(target, NoLock);
+		return;
+	}
+	keyed->on = true;
+	keyed->target = target;
+	keyed->target_row = table_slot_create(target, &state->css.ss.ps.state->es_tupleTable);
+	keyed->key = row_key_create(target);
+	keyed->row_key = row_key_of_columns(state->spec.row_columns);
+}
+
+/*
  * The rows of an UPDATE, DELETE or MERGE are processed in the order of a key
- * that every session computes alike (row_key.hpp), so that concurrent runs
- * of a statement lock rows in one order.  That needs the target table's own
- * row as its scan returned it; where a join or other node stands between,
- * the rows are processed in reverse instead (README, known limits).
+ * that every session computes alike (row_key.hpp, keyed_rows.hpp), so that
+ * concurrent runs of a statement lock rows in one order: the key of the
+ * target row each names, as the target's scan returned it or, where a join
+ * stands between, as fetched by its TID.  Where neither can be had (a view
+ * or foreign table as target, an order kept within ties), the rows are
+ * processed in reverse instead.
  */
 static void
 set_up_processing_order(UnorderRowsState *state, PlanState *child)
@@ -139,9 +207,12 @@ set_up_processing_order(UnorderRowsState *state, PlanState *child)
 
 	if (scan != NULL && !IsA(scan, IndexOnlyScanState))
 	{
+		state->keyed.on = true;
 		state->keyed.scan = scan;
 		state->keyed.key = row_key_create(scan->ss_currentRelation);
 	}
+	else if (OidIsValid(state->spec.target_relation))
+		key_through_join(state);
 }
 
 /* The child node and the permutation machinery. */
@@ -198,8 +269,11 @@ prepare_to_permute(UnorderRowsState *state)
 	/* not the session's drawn seed: every session must agree (row_key.hpp) */
 	state->keyed.seed =
 		unorder_rows::core::derive_node_seed(unorder_rows_configured_seed(), state->fingerprint, 0);
-	state->buffer = row_buffer_create(state->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor, state->mode,
-									  work_mem, state->identity.scan != NULL, fetches_backward(state));
+	if (state->keyed.on)
+		state->keyed.rows = keyed_rows_create(state->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor, work_mem);
+	else
+		state->buffer = row_buffer_create(state->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor, state->mode,
+										  work_mem, state->identity.scan != NULL, fetches_backward(state));
 	if (state->spec.scope == SCOPE_WITHIN_RUNS)
 	{
 		state->ties.keys_equal = execTuplesMatchPrepare(
@@ -244,7 +318,10 @@ note_batch_of(UnorderRowsState *state, uint64 rows, bool spilled)
 void
 note_batch(UnorderRowsState *state)
 {
-	note_batch_of(state, row_buffer_rows(state->buffer), row_buffer_spilled(state->buffer));
+	if (state->keyed.rows != NULL)
+		note_batch_of(state, keyed_rows_count(state->keyed.rows), keyed_rows_spilled(state->keyed.rows));
+	else
+		note_batch_of(state, row_buffer_rows(state->buffer), row_buffer_spilled(state->buffer));
 }
 
 /* An int8 LIMIT/OFFSET value; NULL (no limit / no offset) and negatives give -1. */
@@ -318,6 +395,10 @@ end_unorder_rows(CustomScanState *node)
 
 	if (state->buffer != NULL)
 		row_buffer_reset(state->buffer);
+	if (state->keyed.rows != NULL)
+		keyed_rows_reset(state->keyed.rows);
+	if (state->keyed.target != NULL)
+		table_close(state->keyed.target, NoLock);
 	ExecEndNode((PlanState *) linitial(node->custom_ps));
 }
 
@@ -344,6 +425,8 @@ rescan_unorder_rows(CustomScanState *node)
 		new (&state->rng) Rng(state->node_seed);
 	if (state->buffer != NULL)
 		row_buffer_reset(state->buffer);
+	if (state->keyed.rows != NULL)
+		keyed_rows_reset(state->keyed.rows);
 	/* each scope's per-scan state starts anew; what a scan set up for the next stays */
 	state->all = AllRowsState();
 	state->limit_sample.sampling = false;

@@ -22,12 +22,26 @@ rows_limit_reads(UnorderRowsState *state)
 	return row_sample_worthwhile(rows, work_mem) ? rows : 0;
 }
 
-/* Add one row of a batch to the sample or the buffer. */
+/*
+ * Add one row of DML that locks rows to its batch, ordered on its key (the
+ * plain scan's, given; through a join, fetched now) and its target row's
+ * TID (keyed_rows.hpp).
+ */
 static void
-add_row(UnorderRowsState *state, TupleTableSlot *slot, const ItemPointerData *tid, uint64 key)
+add_keyed_row(UnorderRowsState *state, TupleTableSlot *slot, const RowOrderKey &scan_key)
 {
-	if (state->keyed.scan != NULL)
-		row_buffer_add_keyed(state->buffer, slot, core::mix_seed(state->keyed.seed, key));
+	RowOrderKey key = state->keyed.scan != NULL ? scan_key : target_row_key(state, slot);
+
+	key.hash = core::mix_seed(state->keyed.seed, key.hash);
+	keyed_rows_add(state->keyed.rows, slot, key);
+}
+
+/* Add one row of a batch to the keyed batch, the sample or the buffer. */
+static void
+add_row(UnorderRowsState *state, TupleTableSlot *slot, const ItemPointerData *tid, const RowOrderKey &key)
+{
+	if (state->keyed.on)
+		add_keyed_row(state, slot, key);
 	else if (!state->limit_sample.sampling)
 		row_buffer_add(state->buffer, slot, tid, state->rng);
 	else if (!row_sample_add(state->limit_sample.sample, slot, state->rng))
@@ -66,7 +80,7 @@ start_sample(UnorderRowsState *state, TupleDesc desc)
  */
 static void
 read_all_rows(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot, TupleTableSlot *slot,
-			  ItemPointerData first_tid, uint64 first_key)
+			  ItemPointerData first_tid, RowOrderKey first_key)
 {
 	prepare_to_permute(state);
 	start_sample(state, scan_slot->tts_tupleDescriptor);
@@ -78,7 +92,12 @@ read_all_rows(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_sl
 		add_row(state, slot, child_tid(state), state->keyed.child_key);
 		slot = fetch_child_row(state, child);
 	}
-	if (state->limit_sample.sampling)
+	if (state->keyed.on)
+	{
+		keyed_rows_finish(state->keyed.rows);
+		note_batch(state);
+	}
+	else if (state->limit_sample.sampling)
 	{
 		row_sample_finish(state->limit_sample.sample, state->rng);
 		note_batch_of(state, row_sample_rows(state->limit_sample.sample), false);
@@ -109,7 +128,7 @@ start_all_rows(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_s
 	ExecCopySlot(scan_slot, slot); /* a copy: the child may reuse its slot */
 
 	ItemPointerData first_tid = state->identity.child_tid;
-	uint64 first_key = state->keyed.child_key;
+	RowOrderKey first_key = state->keyed.child_key;
 
 	slot = fetch_child_row(state, child);
 	if (TupIsNull(slot) && !fetches_backward(state))
@@ -121,6 +140,17 @@ start_all_rows(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_s
 	state->all.phase = ALL_EMITTING;
 	read_all_rows(state, child, scan_slot, slot, first_tid, first_key);
 	return NULL;
+}
+
+/* The next row of the permuted batch, into scan_slot; false when none is left. */
+static bool
+next_row(UnorderRowsState *state, TupleTableSlot *scan_slot)
+{
+	if (state->keyed.on)
+		return keyed_rows_next(state->keyed.rows, scan_slot, state->rng);
+	if (state->limit_sample.sampling)
+		return row_sample_next(state->limit_sample.sample, scan_slot);
+	return row_buffer_next(state->buffer, scan_slot);
 }
 
 /*
@@ -139,8 +169,7 @@ exec_all(UnorderRowsState *state, PlanState *child, TupleTableSlot *scan_slot)
 		if (first != NULL)
 			return first;
 	}
-	if (state->limit_sample.sampling ? row_sample_next(state->limit_sample.sample, scan_slot)
-									 : row_buffer_next(state->buffer, scan_slot))
+	if (next_row(state, scan_slot))
 	{
 		label_row_identity(state, scan_slot, NULL);
 		return emit(&state->css, scan_slot);

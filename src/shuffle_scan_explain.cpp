@@ -48,6 +48,21 @@ unorder_rows_node_report(PlanState *planstate, PerturbationNodeReport *report)
 	return true;
 }
 
+/*
+ * The processing order of DML that locks rows: by the key of the target's
+ * rows as its scan returns them, or through a join, of the target row each
+ * names (fetched by TID).
+ */
+static const char *
+keyed_order_label(UnorderRowsState *state)
+{
+	bool primary_key = row_key_uses_primary_key(state->keyed.key);
+
+	if (state->keyed.scan != NULL)
+		return primary_key ? "by hash of the primary key" : "by hash of the row";
+	return primary_key ? "by hash of the target row's primary key" : "by hash of the target row";
+}
+
 /* EXPLAIN: what is perturbed and how; with ANALYZE, how much. */
 void
 explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es)
@@ -57,11 +72,8 @@ explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es)
 	bool within_runs = state->spec.scope == SCOPE_WITHIN_RUNS;
 
 	ExplainPropertyText("Perturbs", perturbation_kind_label(state->spec.kind, within_runs), es);
-	if (state->keyed.scan != NULL)
-		ExplainPropertyText("Permutation",
-							row_key_uses_primary_key(state->keyed.key) ? "by hash of the primary key"
-																	   : "by hash of the row",
-							es);
+	if (state->keyed.on)
+		ExplainPropertyText("Permutation", keyed_order_label(state), es);
 	else
 		ExplainPropertyText("Permutation",
 							state->mode == core::Mode::Reverse
@@ -104,11 +116,17 @@ explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es)
 		ExplainPropertyText("Storage", state->stats.spilled ? "Disk" : "Memory", es);
 		int64 peak_kb = state->buffer != NULL ? row_buffer_peak_memory_kb(state->buffer) : 0;
 
+		if (state->keyed.rows != NULL)
+			peak_kb = keyed_rows_peak_memory_kb(state->keyed.rows);
+
 		if (state->limit_sample.sample != NULL)
 			peak_kb = Max(peak_kb, row_sample_peak_memory_kb(state->limit_sample.sample));
 		ExplainPropertyInteger("Peak Memory", "kB", peak_kb, es);
 		if (state->stats.spilled)
-			ExplainPropertyInteger("Peak Disk", "kB", row_buffer_peak_disk_kb(state->buffer), es);
+			ExplainPropertyInteger("Peak Disk", "kB",
+								   state->keyed.rows != NULL ? keyed_rows_peak_disk_kb(state->keyed.rows)
+															 : row_buffer_peak_disk_kb(state->buffer),
+								   es);
 	}
 	if (!state->active && state->spec.scope != SCOPE_NONE)
 		ExplainPropertyText("Status", "inactive (unorder_rows is off)", es);

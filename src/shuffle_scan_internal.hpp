@@ -17,6 +17,7 @@
 #include "shuffle_scan.hpp"
 
 #include "core/permutation.hpp"
+#include "keyed_rows.hpp"
 #include "node.hpp"
 #include "row_buffer.hpp"
 #include "row_key.hpp"
@@ -32,13 +33,25 @@ struct RowIdentity
 	ItemPointerData child_tid; /* TID of the row the child just returned */
 };
 
-/* DML that locks rows: processed in the order of each row's key (row_key.hpp). */
+/*
+ * DML that locks rows: processed in the order of each row's key
+ * (row_key.hpp, keyed_rows.hpp).  The key is the target row's: where the
+ * child is a plain scan of the target, of the row the scan just returned;
+ * where a join stands between, of the row version the join saw, fetched by
+ * the TID in the row's target TID column; a row that names no target row
+ * (MERGE's NOT MATCHED) is keyed on its own columns.
+ */
 struct KeyedOrder
 {
-	ScanState *scan; /* the scan of the target table; NULL: not keyed */
-	RowKey *key;
-	uint64 child_key; /* key of the row the child just returned */
-	uint64 seed;      /* the statement's, the same in every session */
+	bool on;                    /* rows are keyed (else: reversed, README known limits) */
+	ScanState *scan;            /* a plain scan of the target; NULL: through a join */
+	Relation target;            /* through a join: the table the TIDs point into */
+	TupleTableSlot *target_row; /* through a join: the target row fetched by TID */
+	RowKey *key;                /* the target table's key */
+	RowKey *row_key;            /* through a join: key of a row that names no target row */
+	RowOrderKey child_key;      /* of the row the child just returned (plain scan) */
+	uint64 seed;                /* the statement's, the same in every session */
+	KeyedRows *rows;
 };
 
 /* SCOPE_ALL: where a scan stands. */
@@ -128,6 +141,7 @@ extern const CustomExecMethods unorder_rows_exec_methods;
 
 /* shuffle_scan.cpp */
 TupleTableSlot *fetch_child_row(UnorderRowsState *state, PlanState *child);
+RowOrderKey target_row_key(UnorderRowsState *state, TupleTableSlot *row);
 const ItemPointerData *child_tid(UnorderRowsState *state);
 void label_row_identity(UnorderRowsState *state, TupleTableSlot *scan_slot, const ItemPointerData *tid);
 void prepare_to_permute(UnorderRowsState *state);

@@ -27,8 +27,9 @@
 #   4. temp_file_limit below what the spill needs: PostgreSQL's usual error, no file left.
 #   5. a backend killed (kill -9) mid-spill: crash recovery as for any backend, then the server
 #      answers and perturbs again.
-#   6. deadlocks: 8 clients run UPDATEs of overlapping rows, off then on; on may not deadlock
-#      more often than off (by more than 2, the noise of an 8-second run).
+#   6. deadlocks: 8 clients run UPDATEs of overlapping rows (a plain UPDATE, then an UPDATE ...
+#      FROM), off then on; on may not deadlock more often than off (by more than 2, the noise of an
+#      8-second run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=SCRIPTDIR/server.sh
@@ -328,22 +329,34 @@ fi
 # that depends on the rows' places (a reversal, a per-session shuffle) deadlocks.
 if [ "${LOAD_DEADLOCK_PROBE:-1}" != 0 ]; then
   phase "-- 6. deadlocks: 8 clients updating overlapping rows, off then on"
-  printf '%s\n' '\set g random(0, 19)' 'UPDATE lt_overlap SET val = val + 1 WHERE grp = :g;' >"$work/overlap.sql"
+  # each statement on its own: a plain UPDATE and an UPDATE ... FROM lock the same rows in
+  # different orders with the extension off too
+  printf '%s\n' '\set g random(0, 19)' 'UPDATE lt_overlap SET val = val + 1 WHERE grp = :g;' \
+    >"$work/overlap_plain.sql"
+  # through a join: keyed on the target row each row names (reversed before: 10 deadlocks in 8 s)
+  printf '%s\n' '\set g random(0, 19)' \
+    'UPDATE lt_overlap o SET val = o.val + 1 FROM lt_pick p WHERE o.id = p.id AND p.grp = :g;' \
+    >"$work/overlap_join.sql"
   declare -A deadlocks_in
-  for mode in off on; do
-    psql_ -c "DROP TABLE IF EXISTS lt_overlap; CREATE TABLE lt_overlap (id int PRIMARY KEY, grp int NOT NULL,
-      val int NOT NULL); INSERT INTO lt_overlap SELECT g, g % 100, g % 7 FROM generate_series(1, 10000) g;
-      CREATE INDEX ON lt_overlap (grp); ANALYZE lt_overlap" >/dev/null
-    before=$(grep -c 'deadlock detected' "$srv/server.log" || true)
-    PGOPTIONS="-c unorder_rows.enabled=$mode" "$bindir/pgbench" -n -h "$srv" -p "$port" -U postgres \
-      -c 8 -j 2 -T 8 -f "$work/overlap.sql" postgres >"$work/overlap_$mode.out" 2>&1 || true
-    deadlocks_in[$mode]=$(( $(grep -c 'deadlock detected' "$srv/server.log" || true) - before ))
-    done_tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/overlap_$mode.out")
-    echo "   unorder_rows $mode: ${done_tx:-0} transactions, ${deadlocks_in[$mode]} deadlocks"
+  for statement in plain join; do
+    for mode in off on; do
+      psql_ -c "DROP TABLE IF EXISTS lt_overlap, lt_pick; CREATE TABLE lt_overlap (id int PRIMARY KEY,
+        grp int NOT NULL, val int NOT NULL); INSERT INTO lt_overlap SELECT g, g % 100, g % 7
+        FROM generate_series(1, 10000) g; CREATE INDEX ON lt_overlap (grp);
+        CREATE TABLE lt_pick AS SELECT id, grp FROM lt_overlap; CREATE INDEX ON lt_pick (grp);
+        ANALYZE lt_overlap, lt_pick" >/dev/null
+      before=$(grep -c 'deadlock detected' "$srv/server.log" || true)
+      PGOPTIONS="-c unorder_rows.enabled=$mode" "$bindir/pgbench" -n -h "$srv" -p "$port" -U postgres \
+        -c 8 -j 2 -T 8 -f "$work/overlap_$statement.sql" postgres >"$work/overlap_${statement}_$mode.out" 2>&1 || true
+      deadlocks_in[$mode]=$(( $(grep -c 'deadlock detected' "$srv/server.log" || true) - before ))
+      done_tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' \
+        "$work/overlap_${statement}_$mode.out")
+      echo "   $statement UPDATE, unorder_rows $mode: ${done_tx:-0} transactions, ${deadlocks_in[$mode]} deadlocks"
+    done
+    if [ "${deadlocks_in[on]}" -gt $(( ${deadlocks_in[off]} + 2 )) ]; then
+      fail deadlocks "$statement UPDATE: ${deadlocks_in[on]} deadlocks with unorder_rows on, ${deadlocks_in[off]} off"
+    fi
   done
-  if [ "${deadlocks_in[on]}" -gt $(( ${deadlocks_in[off]} + 2 )) ]; then
-    fail deadlocks "${deadlocks_in[on]} deadlocks with unorder_rows on, ${deadlocks_in[off]} off"
-  fi
 fi
 
 phase "-- server log"

@@ -7,6 +7,7 @@
 
 #include "fixtures.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <string>
 #include <chrono>
@@ -200,4 +201,138 @@ TEST_CASE("an UPDATE or DELETE that waits for a lock rechecks its rows as with t
 									 "DELETE FROM epq WHERE grp = 2 RETURNING id");
 	CHECK(join(deleted) == "10,14,18,22,26,30,34,38");
 	CHECK(setup.value("SELECT count(*) FROM epq") == "32");
+}
+
+namespace
+{
+
+/* Waits until the backend with this pid waits for a lock (at most 10 s); false if it never does. */
+bool
+wait_until_blocked(Connection &monitor, const std::string &pid)
+{
+	for (int i = 0; i < 1000; i++)
+	{
+		if (monitor.value("SELECT coalesce(wait_event_type, '') FROM pg_stat_activity WHERE pid = " + pid) ==
+			"Lock")
+			return true;
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+	return false;
+}
+
+/* A session that runs one statement on a thread of its own; the error it got, if any. */
+struct Runner
+{
+	Connection conn;
+	std::string pid;
+	std::string error;
+	std::thread thread;
+
+	explicit Runner(Connection c) : conn(std::move(c)), pid(conn.value("SELECT pg_backend_pid()")) {}
+	Runner(const Runner &) = delete;
+	Runner &operator=(const Runner &) = delete;
+	~Runner()
+	{
+		if (thread.joinable())
+			thread.join();
+	}
+
+	void start(const std::string &sql)
+	{
+		thread = std::thread(
+			[this, sql]
+			{
+				try
+				{
+					conn.exec(sql);
+				}
+				catch (const std::exception &e)
+				{
+					error = e.what();
+				}
+			});
+	}
+};
+
+/*
+ * Two sessions run the same UPDATE ... FROM, one with a snapshot taken
+ * before another session's update moved two of its rows (not HOT: new
+ * versions at the end of the table, in the opposite order), one after; a
+ * third session holds the last row the first one needs until both wait.
+ * The errors the two sessions got, and the rows after.
+ */
+std::vector<std::string>
+run_straddling_updates(bool perturbed)
+{
+	Connection setup = it::plain_instance().connect();
+	setup.exec("DROP TABLE IF EXISTS dl_rows, dl_pick;"
+			   "CREATE TABLE dl_rows (id int PRIMARY KEY, val int NOT NULL); CREATE INDEX ON dl_rows (val);"
+			   /* physical order: rows 1 and 2, rows no statement picks, row 0 */
+			   "INSERT INTO dl_rows VALUES (1, 0), (2, 0);"
+			   "INSERT INTO dl_rows SELECT g, 0 FROM generate_series(100, 199) g;"
+			   "INSERT INTO dl_rows VALUES (0, 0);"
+			   "CREATE TABLE dl_pick (id int); INSERT INTO dl_pick VALUES (0), (1), (2);"
+			   "ANALYZE dl_rows, dl_pick");
+	const std::string update = "UPDATE dl_rows r SET val = r.val + 1 FROM dl_pick p WHERE r.id = p.id";
+	/* a hash join that probes with a scan of dl_rows: its rows come in the table's order */
+	const std::string settings = std::string("SET enable_nestloop = off; SET enable_mergejoin = off;") +
+								 "SET unorder_rows = " + (perturbed ? "on" : "off");
+
+	Runner first(it::perturbed_session(0));
+	Runner second(it::perturbed_session(0));
+	first.conn.exec(settings);
+	second.conn.exec(settings);
+	std::vector<std::string> plan = first.conn.rows("EXPLAIN (COSTS OFF) " + update);
+	INFO(join(plan));
+	auto line = [&](const std::string &text)
+	{
+		return std::find_if(plan.begin(), plan.end(),
+							[&](const std::string &l) { return l.find(text) != std::string::npos; }) -
+			   plan.begin();
+	};
+	REQUIRE(line("Seq Scan on dl_rows") < line("Seq Scan on dl_pick"));
+	REQUIRE(line("Seq Scan on dl_pick") < static_cast<long>(plan.size()));
+	REQUIRE((line("Custom Scan (UnorderRows)") < line("Hash Join")) == perturbed);
+
+	Connection monitor = it::plain_instance().connect();
+	Connection holder = it::plain_instance().connect(); /* holds row 0 until both sessions wait */
+	Connection mover = it::plain_instance().connect();  /* moves rows 2, then 1 (val is indexed: not HOT) */
+	holder.exec("BEGIN; SELECT 1 FROM dl_rows WHERE id = 0 FOR UPDATE");
+	mover.exec("BEGIN; UPDATE dl_rows SET val = val + 10 WHERE id = 2; UPDATE dl_rows SET val = val + 10 "
+			   "WHERE id = 1");
+
+	/* the first session's snapshot sees rows 1 and 2 where they were */
+	first.start(update);
+	CHECK(wait_until_blocked(monitor, first.pid));
+	mover.exec("COMMIT");
+	/* the second's sees them moved; it waits at row 0 at the latest */
+	second.start(update);
+	CHECK(wait_until_blocked(monitor, second.pid));
+	holder.exec("COMMIT");
+	first.thread.join();
+	second.thread.join();
+
+	std::vector<std::string> outcome = {"first: " + first.error, "second: " + second.error};
+	outcome.push_back(join(setup.rows("SELECT id || ':' || val FROM dl_rows WHERE id < 100 ORDER BY id")));
+	setup.exec("DROP TABLE dl_rows, dl_pick");
+	return outcome;
+}
+
+} // namespace
+
+/*
+ * docs/order-contract.md §3.6, §5.5 through a join.  PostgreSQL processes
+ * the join's rows in the table's order in both sessions, and one waits for
+ * the other.  A processing order derived from each session's input (the
+ * reversal used before keyed orders reached joins) locks rows 2 and 1 in
+ * opposite orders in the two sessions and deadlocks; an order keyed on the
+ * target rows' primary keys is the same in both and must not.
+ */
+TEST_CASE("sessions running the same UPDATE ... FROM across a committed update lock its rows in one order",
+		  "[concurrency]")
+{
+	const std::vector<std::string> no_errors = {"first: ", "second: ", "0:2,1:12,2:12"};
+
+	CHECK(run_straddling_updates(false) == no_errors);
+	CHECK(run_straddling_updates(true) == no_errors);
 }
