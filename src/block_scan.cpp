@@ -18,11 +18,26 @@
  * count) until one that differs has gone first.
  *
  * Not used for target lists or quals with volatile functions (the plain
- * scan's first row is evaluated once more, and the held rows are copies).
+ * scan's first row is evaluated once more, and the held rows are copies, or
+ * in a cursor read again).
  *
- * Not used (the buffering node stays) for cursors, statements that lock
- * rows or modify data (no EvalPlanQual, no WHERE CURRENT OF, no backward
- * fetch reach this node), parallel scans and other table access methods.
+ * In a cursor (not SCROLL) the scan is navigable (exec_navigable): every row
+ * it emits is the table's row in the scan slot, with its TID and table OID,
+ * where execCurrentOf's search_plan_tree looks (ss_currentRelation and
+ * ss_ScanTupleSlot of a CustomScanState), so WHERE CURRENT OF names the row
+ * just fetched; the rows the guard held back are not copies but read again
+ * from the table when they go out (FirstRowGuard::walk_index gives their
+ * place in the walk); and the walk goes backward through the same
+ * permutation, so that the node can claim backward scans as the Seq Scan it
+ * replaces could: a cursor declared without SCROLL or NO SCROLL stays
+ * scrollable exactly as without the extension (PostgreSQL asks the plan).
+ * A rescan, a rewind (FETCH FIRST, FETCH ABSOLUTE, a WITH HOLD cursor's
+ * commit) and reading held rows again all repeat the same walk: the same
+ * snapshot sees the same rows on every page.
+ *
+ * Not used (the buffering node stays) for SCROLL cursors, statements that
+ * lock rows or modify data (no EvalPlanQual reaches this node), parallel
+ * scans and other table access methods.
  */
 #include "block_scan.hpp"
 

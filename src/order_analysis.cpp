@@ -8,6 +8,12 @@
  * below), each citing the part of docs/order-contract.md it implements.
  * Removed nodes are spliced out (their child takes their place), so a
  * statement that needs no perturbation runs exactly the plan it had.
+ *
+ * A node that stays and whose rows come straight from a plain heap Seq Scan
+ * takes that scan's place and scans the table itself, streaming
+ * (rows_come_straight_from_heap_scan, block_scan.cpp); in a cursor that is
+ * not SCROLL it is a navigable scan (cursor_block_scan), which WHERE CURRENT
+ * OF and backward fetches can use; SCROLL cursors keep the buffering node.
  */
 #include "order_analysis.hpp"
 
