@@ -102,8 +102,7 @@ DECLARE
     hits bool := true;
     n int;
 BEGIN
-    -- NO SCROLL: a cursor that may fetch backward over a plain scan keeps
-    -- PostgreSQL's order (the node cannot fetch backward)
+    -- NO SCROLL over a plain scan: a block-shuffled scan (block_scan_cursors.sql)
     IF use_limit THEN
         OPEN c NO SCROLL FOR SELECT id FROM t LIMIT 10;
     ELSE

@@ -18,11 +18,26 @@
  * count) until one that differs has gone first.
  *
  * Not used for target lists or quals with volatile functions (the plain
- * scan's first row is evaluated once more, and the held rows are copies).
+ * scan's first row is evaluated once more, and the held rows are copies, or
+ * in a cursor read again).
  *
- * Not used (the buffering node stays) for cursors, statements that lock
- * rows or modify data (no EvalPlanQual, no WHERE CURRENT OF, no backward
- * fetch reach this node), parallel scans and other table access methods.
+ * In a cursor (not SCROLL) the scan is navigable (exec_navigable): every row
+ * it emits is the table's row in the scan slot, with its TID and table OID,
+ * where execCurrentOf's search_plan_tree looks (ss_currentRelation and
+ * ss_ScanTupleSlot of a CustomScanState), so WHERE CURRENT OF names the row
+ * just fetched; the rows the guard held back are not copies but read again
+ * from the table when they go out (FirstRowGuard::walk_index gives their
+ * place in the walk); and the walk goes backward through the same
+ * permutation, so that the node can claim backward scans as the Seq Scan it
+ * replaces could: a cursor declared without SCROLL or NO SCROLL stays
+ * scrollable exactly as without the extension (PostgreSQL asks the plan).
+ * A rescan, a rewind (FETCH FIRST, FETCH ABSOLUTE, a WITH HOLD cursor's
+ * commit) and reading held rows again all repeat the same walk: the same
+ * snapshot sees the same rows on every page.
+ *
+ * Not used (the buffering node stays) for SCROLL cursors, statements that
+ * lock rows or modify data (no EvalPlanQual reaches this node), parallel
+ * scans and other table access methods.
  */
 #include "block_scan.hpp"
 
@@ -58,8 +73,23 @@ struct BlockScanState
 	bool plain_first_known;                 /* looked up (for the current parameters) */
 	bool plain_first_found;
 	core::FirstRowGuard guard;
-	bool emitting_held; /* the held rows go out now */
-	uint64 rows_found;  /* rows that passed the quals */
+	bool emitting_held;          /* the held rows go out now */
+	uint64 rows_found;           /* rows that passed the quals */
+	TupleTableSlot *lookup_slot; /* the table AM's slot for the plain scan's first row */
+
+	/*
+	 * A cursor's scan (navigable): every row emitted is the table's row in
+	 * the scan slot (WHERE CURRENT OF reads its TID there), held rows are
+	 * read again instead of copied, and the walk goes both ways.  Positions
+	 * count from 1; 0 is before the first row.
+	 */
+	bool navigable;
+	ScanDirection direction; /* the way the walk goes now (the sample callbacks read it) */
+	bool resolved;           /* the guard knows the emitted order (found its settling row, or the end) */
+	uint64 emitted;          /* the position of the current row among those emitted */
+	uint64 walk_pos;         /* the position of the scan slot's row in the walk (rows passing the quals) */
+	bool walk_rows_known;    /* the walk reached its end once: walk_rows is its length */
+	uint64 walk_rows;
 };
 
 static_assert(std::is_trivially_destructible<BlockScanState>::value,
@@ -110,7 +140,8 @@ next_sample_block(SampleScanState *sampler, BlockNumber nblocks)
 		state->walker->start(nblocks, state->walk, state->seed, state->block_scratch, capacity);
 		state->walk_started = true;
 	}
-	if (!state->walker->next_block(&block))
+	if (!(ScanDirectionIsBackward(state->direction) ? state->walker->prev_block(&block)
+													: state->walker->next_block(&block)))
 		return InvalidBlockNumber;
 	return (BlockNumber) block;
 }
@@ -149,14 +180,17 @@ next_sample_tuple(SampleScanState *sampler, BlockNumber blockno, OffsetNumber ma
 	if (blockno != state->prefetched_block)
 		prefetch_rows_of_page(state, blockno);
 
+	bool backward = ScanDirectionIsBackward(state->direction);
+
 	if (visible == NULL)
 	{
-		uint32 offset = state->walker->next_offset(maxoffset);
+		uint32 offset =
+			backward ? state->walker->prev_offset(maxoffset) : state->walker->next_offset(maxoffset);
 
 		return offset == 0 ? InvalidOffsetNumber : (OffsetNumber) offset;
 	}
 
-	uint32 item = state->walker->next_offset(count);
+	uint32 item = backward ? state->walker->prev_offset(count) : state->walker->next_offset(count);
 
 	return item == 0 ? InvalidOffsetNumber : visible[item - 1];
 }
@@ -214,6 +248,13 @@ begin_block_scan(CustomScanState *node, EState *estate, int eflags)
 	state->plain_first_projection =
 		ExecBuildProjectionInfo(cscan->scan.plan.targetlist, node->ss.ps.ps_ExprContext, state->plain_first,
 								&node->ss.ps, RelationGetDescr(rel));
+
+	state->lookup_slot = table_slot_create(rel, &estate->es_tupleTable);
+	state->direction = ForwardScanDirection;
+	state->navigable = (state->spec.level_flags & NODE_TRACKS_ROW_IDENTITY) != 0;
+	/* where execCurrentOf reads the current row's TID and table */
+	if (state->navigable)
+		node->ss.ss_ScanTupleSlot = state->row_slot;
 
 	state->walker = (core::BlockWalker *) palloc(sizeof(core::BlockWalker));
 	new (state->walker) core::BlockWalker();
@@ -311,11 +352,11 @@ look_up_plain_first(BlockScanState *state)
 
 	state->plain_first_found = false;
 	ExecClearTuple(state->plain_first);
-	while (table_scan_getnextslot(plain, ForwardScanDirection, state->row_slot))
+	while (table_scan_getnextslot(plain, ForwardScanDirection, state->lookup_slot))
 	{
 		CHECK_FOR_INTERRUPTS();
 		ResetExprContext(econtext);
-		econtext->ecxt_scantuple = state->row_slot;
+		econtext->ecxt_scantuple = state->lookup_slot;
 		if (qual == NULL || ExecQual(qual, econtext))
 		{
 			ExecProject(state->plain_first_projection);
@@ -324,7 +365,7 @@ look_up_plain_first(BlockScanState *state)
 			break;
 		}
 	}
-	ExecClearTuple(state->row_slot);
+	ExecClearTuple(state->lookup_slot);
 	table_endscan(plain);
 	state->plain_first_known = true;
 }
@@ -361,6 +402,138 @@ held_row(BlockScanState *state)
 	return ExecCopySlot(state->css.ss.ps.ps_ResultTupleSlot, state->plain_first);
 }
 
+/* ---- a cursor's scan: the walk read both ways, the held rows read again ---- */
+
+/*
+ * One step of the walk in a direction, to the next row that passes the
+ * quals (into the scan slot); false at either end of the walk, which the
+ * position then records (0, or the walk's length + 1).
+ */
+static bool
+step_walk(BlockScanState *state, ScanDirection direction)
+{
+	if (direction != state->direction)
+	{
+		state->direction = direction;
+		state->done = false; /* the end reached was the other one */
+	}
+	if (next_row(state, state->row_slot))
+	{
+		state->walk_pos = ScanDirectionIsBackward(direction) ? state->walk_pos - 1 : state->walk_pos + 1;
+		return true;
+	}
+	if (ScanDirectionIsBackward(direction))
+		state->walk_pos = 0;
+	else
+	{
+		state->walk_rows_known = true;
+		state->walk_rows = state->walk_pos;
+		state->walk_pos = state->walk_rows + 1;
+	}
+	return false;
+}
+
+/* Back to before the walk's first row, without reading. */
+static void
+rewind_walk(BlockScanState *state)
+{
+	ExecClearTuple(state->row_slot);
+	table_rescan(state->scan, NULL);
+	state->walker->rewind();
+	state->have_block = false;
+	state->done = false;
+	state->direction = ForwardScanDirection;
+	state->walk_pos = 0;
+}
+
+/*
+ * Put the walk on its row at position target (from 1) by the shorter way:
+ * forward, backward, or from the start; false if there is no such row (the
+ * walk then stands at an end).
+ */
+static bool
+walk_to(BlockScanState *state, uint64 target)
+{
+	uint64 pos = state->walk_pos;
+
+	if (target == 0 || (state->walk_rows_known && target > state->walk_rows))
+	{
+		if (target == 0)
+			rewind_walk(state);
+		return false;
+	}
+	if (target < pos && target < pos - target)
+		rewind_walk(state);
+	while (state->walk_pos < target)
+		if (!step_walk(state, ForwardScanDirection))
+			return false;
+	while (state->walk_pos > target)
+		if (!step_walk(state, BackwardScanDirection))
+			return false;
+	return true;
+}
+
+/*
+ * Before the first row goes out: walk forward until a row differs from the
+ * plain scan's first (it goes first, the rows held before it follow), or to
+ * the end (then nothing differs, and the walk's order is kept).
+ */
+static void
+resolve_first_row(BlockScanState *state)
+{
+	state->resolved = true;
+	if (state->walk == core::BlockWalk::Plain)
+		return;
+	while (step_walk(state, ForwardScanDirection))
+	{
+		if (!state->plain_first_known)
+			look_up_plain_first(state);
+		ResetExprContext(state->css.ss.ps.ps_ExprContext);
+		if (state->guard.offer(like_plain_first(state, project(state, state->row_slot))))
+			return;
+	}
+}
+
+/*
+ * The next or previous row of a cursor's scan.  The rows go out in the order
+ * of the first-row guard (the settling row, the rows held before it, the
+ * rest of the walk), each read from the table when it goes out, so that the
+ * scan slot holds the real row; the position among the rows emitted maps to
+ * the position in the walk (FirstRowGuard::walk_index).
+ */
+static TupleTableSlot *
+exec_navigable(BlockScanState *state)
+{
+	TupleTableSlot *result = state->css.ss.ps.ps_ResultTupleSlot;
+	bool backward = ScanDirectionIsBackward(state->css.ss.ps.state->es_direction);
+	uint64 target;
+
+	if (backward)
+	{
+		if (state->emitted == 0)
+			return ExecClearTuple(result);
+		target = state->emitted - 1;
+	}
+	else
+	{
+		if (state->walk_rows_known && state->emitted > state->walk_rows)
+			return ExecClearTuple(result);
+		target = state->emitted + 1;
+		if (!state->resolved)
+			resolve_first_row(state);
+	}
+	if (!walk_to(state, target == 0 ? 0 : state->guard.walk_index(target)))
+	{
+		/* before the first row, or after the last */
+		state->emitted = state->walk_pos == 0 ? 0 : state->walk_rows + 1;
+		return ExecClearTuple(result);
+	}
+	state->emitted = target;
+	state->rows_found = Max(state->rows_found, target);
+	ResetExprContext(state->css.ss.ps.ps_ExprContext);
+	return project(state, state->row_slot);
+}
+
 static TupleTableSlot *
 exec_block_scan(CustomScanState *node)
 {
@@ -369,6 +542,8 @@ exec_block_scan(CustomScanState *node)
 
 	if (state->scan == NULL)
 		begin_walk(state);
+	if (state->navigable)
+		return exec_navigable(state);
 	if (state->emitting_held)
 	{
 		if (state->guard.take_held())
@@ -393,7 +568,7 @@ exec_block_scan(CustomScanState *node)
 			return out;
 		if (!state->plain_first_known)
 		{
-			/* the look-up reuses the row slot and the per-row memory */
+			/* the look-up reuses the per-row memory */
 			ExecMaterializeSlot(out);
 			look_up_plain_first(state);
 		}
@@ -411,6 +586,7 @@ end_block_scan(CustomScanState *node)
 	BlockScanState *state = (BlockScanState *) node;
 
 	ExecClearTuple(state->row_slot);
+	ExecClearTuple(state->lookup_slot);
 	if (state->scan != NULL)
 		table_endscan(state->scan);
 	state->scan = NULL;
@@ -435,6 +611,11 @@ rescan_block_scan(CustomScanState *node)
 	state->done = false;
 	state->guard.reset();
 	state->emitting_held = false;
+	state->direction = ForwardScanDirection;
+	state->resolved = false;
+	state->emitted = 0;
+	state->walk_pos = 0;
+	state->walk_rows_known = false;
 	/* the plain scan's first row changes only with the parameters of the quals */
 	if (node->ss.ps.chgParam != NULL)
 		state->plain_first_known = false;

@@ -64,8 +64,9 @@ cursor_lock_rows_on_top(Plan *plan)
 /*
  * Whether a node can fetch backward itself: a cursor's node standing in for
  * a plain scan that permutes all its rows (shuffle_scan.cpp steps back
- * through the permutation it holds).  WHERE CURRENT OF needs such a node to
- * be the cursor's top, so a Material cannot give scrolling there.
+ * through the permutation it holds), or a cursor's block scan (it walks its
+ * table backward, block_scan.cpp).  WHERE CURRENT OF needs such a node to be
+ * the cursor's top, so a Material cannot give scrolling there.
  */
 static bool
 fetches_backward(CustomScan *cscan)
@@ -74,6 +75,16 @@ fetches_backward(CustomScan *cscan)
 
 	perturbation_spec_read(cscan, &spec);
 	return (spec.level_flags & NODE_TRACKS_ROW_IDENTITY) && spec.scope == SCOPE_ALL;
+}
+
+/*
+ * Whether a node would scan backward if it were not there: its child would,
+ * or, for a block scan, the Seq Scan it replaced would.
+ */
+static bool
+child_fetches_backward(CustomScan *cscan)
+{
+	return unorder_rows_is_block_scan(cscan) || ExecSupportsBackwardScan(unorder_rows_child(cscan));
 }
 
 /*
@@ -91,7 +102,7 @@ mark_nodes_transparent(Plan *plan, bool on)
 	{
 		CustomScan *cscan = (CustomScan *) plan;
 
-		if (on ? ExecSupportsBackwardScan(unorder_rows_child(cscan)) : fetches_backward(cscan))
+		if (on ? child_fetches_backward(cscan) : fetches_backward(cscan))
 			cscan->flags |= CUSTOMPATH_SUPPORT_BACKWARD_SCAN;
 		else
 			cscan->flags &= ~CUSTOMPATH_SUPPORT_BACKWARD_SCAN;
@@ -116,7 +127,23 @@ backward_scan_without_nodes(Plan *plan)
 	return result;
 }
 
-/* Switch off and splice out the nodes that stand in for a scan towards WHERE CURRENT OF. */
+/*
+ * Whether a node stands in for a scan towards WHERE CURRENT OF and buffers
+ * its child's rows (a block scan, which scans backward, never needs to go).
+ */
+static bool
+buffering_row_identity_node(Plan *plan)
+{
+	if (!is_unorder_rows_scan(plan) || unorder_rows_is_block_scan((CustomScan *) plan))
+		return false;
+
+	PerturbationSpec spec;
+
+	perturbation_spec_read((CustomScan *) plan, &spec);
+	return (spec.level_flags & NODE_TRACKS_ROW_IDENTITY) != 0;
+}
+
+/* Switch off and splice out the buffering nodes that stand in for a scan towards WHERE CURRENT OF. */
 static void
 remove_row_identity_nodes(Plan **slot)
 {
@@ -125,34 +152,25 @@ remove_row_identity_nodes(Plan **slot)
 	if (plan == NULL)
 		return;
 	for_each_child_slot(plan, [&](Plan **child) { remove_row_identity_nodes(child); });
-	if (is_unorder_rows_scan(plan))
+	if (buffering_row_identity_node(plan))
 	{
 		PerturbationSpec spec;
 
 		perturbation_spec_read((CustomScan *) plan, &spec);
-		if (spec.level_flags & NODE_TRACKS_ROW_IDENTITY)
-		{
-			spec.level_flags &= ~NODE_TRACKS_ROW_IDENTITY;
-			*slot = deactivate_node((CustomScan *) plan, &spec);
-		}
+		spec.level_flags &= ~NODE_TRACKS_ROW_IDENTITY;
+		*slot = deactivate_node((CustomScan *) plan, &spec);
 	}
 }
 
-/* Whether a node of the tree stands in for a scan towards WHERE CURRENT OF. */
+/* Whether a buffering node of the tree stands in for a scan towards WHERE CURRENT OF. */
 static bool
 has_row_identity_node(Plan *plan)
 {
-	bool found = false;
-
 	if (plan == NULL)
 		return false;
-	if (is_unorder_rows_scan(plan))
-	{
-		PerturbationSpec spec;
 
-		perturbation_spec_read((CustomScan *) plan, &spec);
-		found = (spec.level_flags & NODE_TRACKS_ROW_IDENTITY) != 0;
-	}
+	bool found = buffering_row_identity_node(plan);
+
 	for_each_child_slot(plan, [&](Plan **child) { found = found || has_row_identity_node(*child); });
 	return found;
 }

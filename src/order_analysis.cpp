@@ -8,6 +8,12 @@
  * below), each citing the part of docs/order-contract.md it implements.
  * Removed nodes are spliced out (their child takes their place), so a
  * statement that needs no perturbation runs exactly the plan it had.
+ *
+ * A node that stays and whose rows come straight from a plain heap Seq Scan
+ * takes that scan's place and scans the table itself, streaming
+ * (rows_come_straight_from_heap_scan, block_scan.cpp); in a cursor that is
+ * not SCROLL it is a navigable scan (cursor_block_scan), which WHERE CURRENT
+ * OF and backward fetches can use; SCROLL cursors keep the buffering node.
  */
 #include "order_analysis.hpp"
 
@@ -21,6 +27,7 @@ struct FinalizeContext
 {
 	PlannedStmt *stmt;
 	bool is_cursor;
+	int cursor_options;
 	Bitmapset *array_sublink_plans; /* plan_ids of ARRAY(subquery) subplans */
 	int current_plan_id;            /* 0 for the main tree */
 };
@@ -451,10 +458,12 @@ heap_table(RangeTblEntry *rte)
  * Whether a node that stays may scan its table itself (block_scan.hpp)
  * instead of buffering its child's rows: its rows come straight from a
  * plain, non-parallel scan of a heap table, it shuffles them all, and
- * nothing asks more of a scan than reading forward: no cursor (WHERE
- * CURRENT OF, backward fetches), no row locks or data changes (EvalPlanQual
- * rechecks; DML keeps its session-independent keyed order, §3.6), and no
- * volatile function or subplan in the scan's output or quals.
+ * nothing asks more of a scan than a block scan gives: no SCROLL cursor
+ * (it keeps the buffering node, which steps back through the rows it holds),
+ * no row locks or data changes (EvalPlanQual rechecks; DML keeps its
+ * session-independent keyed order, §3.6), and no volatile function or
+ * subplan in the scan's output or quals.  Any other cursor gets a navigable
+ * block scan (cursor_block_scan).
  */
 static bool
 rows_come_straight_from_heap_scan(SettleInput &in)
@@ -462,7 +471,8 @@ rows_come_straight_from_heap_scan(SettleInput &in)
 	PlannedStmt *stmt = in.ctx->stmt;
 
 	if (!unorder_rows_block_scans || in.spec.scope != SCOPE_ALL || in.spec.kind == KIND_DML ||
-		(in.spec.level_flags & (NODE_TRACKS_ROW_IDENTITY | LEVEL_LOCKS_ROWS)) || in.ctx->is_cursor)
+		(in.spec.level_flags & LEVEL_LOCKS_ROWS) ||
+		(in.ctx->is_cursor && (in.ctx->cursor_options & CURSOR_OPT_SCROLL)))
 		return false;
 	if (stmt->commandType != CMD_SELECT || stmt->hasModifyingCTE || stmt->rowMarks != NIL)
 		return false;
@@ -474,6 +484,21 @@ rows_come_straight_from_heap_scan(SettleInput &in)
 		contain_subplans((Node *) in.child->targetlist) || contain_subplans((Node *) in.child->qual))
 		return false;
 	return heap_table(rt_fetch(((Scan *) in.child)->scanrelid, stmt->rtable));
+}
+
+/*
+ * A cursor's block scan is navigable: the scan slot holds the table's row
+ * for WHERE CURRENT OF (§5.1), and it reads backward as the Seq Scan it
+ * replaces does, so that a cursor declared without SCROLL can fetch backward
+ * exactly where it could without the extension (PostgreSQL asks the plan,
+ * ExecSupportsBackwardScan, when a cursor says neither SCROLL nor NO
+ * SCROLL; §5.5).
+ */
+static void
+cursor_block_scan(SettleInput &in)
+{
+	in.spec.level_flags |= NODE_TRACKS_ROW_IDENTITY;
+	in.cscan->flags |= CUSTOMPATH_SUPPORT_BACKWARD_SCAN;
 }
 
 /* ---- settling ---- */
@@ -505,7 +530,11 @@ settle_node(FinalizeContext *ctx, CustomScan *cscan, Plan *parent)
 			return deactivate_node(cscan, &in.spec);
 		}
 	if (rows_come_straight_from_heap_scan(in) && become_block_scan(cscan))
+	{
+		if (ctx->is_cursor)
+			cursor_block_scan(in);
 		elog(DEBUG2, "unorder_rows: node %d scans its table itself", cscan->scan.plan.plan_node_id);
+	}
 	perturbation_spec_write(cscan, &in.spec);
 	return &cscan->scan.plan;
 }
@@ -540,6 +569,7 @@ finalize_perturbation_nodes(PlannedStmt *stmt, int cursor_options)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.stmt = stmt;
 	ctx.is_cursor = (cursor_options & CURSOR_OPT_FAST_PLAN) != 0;
+	ctx.cursor_options = cursor_options;
 
 	collect_array_sublinks_in_plan(&ctx, stmt->planTree);
 	foreach (lc, stmt->subplans)

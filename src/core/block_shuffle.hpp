@@ -156,7 +156,11 @@ in_block_order(uint16_t *offsets, uint32_t count, BlockWalk walk, uint64_t seed,
  * BlockWalker: the position of one scan in the (block order x in-block
  * order) permutation, driven by the two callbacks of a table sample scan:
  * next_block() until it returns false, and for each block next_offset()
- * until it returns 0.
+ * until it returns 0.  A cursor's scan may also walk backward:
+ * prev_block() and prev_offset() step back through the same permutation
+ * (the previous block is entered at its last item), so that a walk read in
+ * either direction, and turned around anywhere, returns the same rows in
+ * mirrored orders, as a heap scan does.
  */
 class BlockWalker
 {
@@ -172,30 +176,24 @@ public:
 		walk_ = walk;
 		seed_ = seed;
 		order_.init(nblocks, walk, seed, scratch, scratch_capacity);
-		step_ = 0;
-		count_ = 0;
-		next_ = 0;
+		visited_ = 0;
+		rewind();
 	}
 
-	/* Rewind to the first block, keeping the order (a rescan). */
+	/* Rewind to before the first block, keeping the order (a rescan). */
 	void rewind()
 	{
-		step_ = 0;
+		step_ = -1;
 		count_ = 0;
-		next_ = 0;
+		item_ = -1;
+		made_ = false;
 	}
 
-	/* The next block to visit; false when every block was visited. */
-	bool next_block(uint64_t *block)
-	{
-		if (step_ >= order_.size())
-			return false;
-		block_ = order_.at(step_++);
-		count_ = 0;
-		next_ = 0;
-		*block = block_;
-		return true;
-	}
+	/* The next block to visit, entered before its first item; false when every block was visited. */
+	bool next_block(uint64_t *block) { return enter(step_ + 1, false, block); }
+
+	/* The block visited before the current one, entered after its last item; false before the first. */
+	bool prev_block(uint64_t *block) { return enter(step_ - 1, true, block); }
 
 	/*
 	 * The next item (from 1) of the current block, which has count items; 0
@@ -205,27 +203,73 @@ public:
 	 */
 	uint32_t next_offset(uint32_t maxoffset)
 	{
-		if (next_ == 0 && count_ == 0)
+		make_items(maxoffset);
+		if (item_ + 1 >= static_cast<int64_t>(count_))
 		{
-			count_ = maxoffset < kMaxOffsetsPerBlock ? maxoffset : kMaxOffsetsPerBlock;
-			in_block_order(offsets_, count_, walk_, seed_, block_);
-		}
-		if (next_ >= count_)
+			item_ = count_;
 			return 0;
-		return offsets_[next_++];
+		}
+		return offsets_[++item_];
+	}
+
+	/* The item before the current one of the current block (see next_offset); 0 before its first. */
+	uint32_t prev_offset(uint32_t maxoffset)
+	{
+		make_items(maxoffset);
+		if (item_ <= 0)
+		{
+			item_ = -1;
+			return 0;
+		}
+		return offsets_[--item_];
 	}
 
 	uint64_t blocks() const { return order_.size(); }
-	uint64_t blocks_visited() const { return step_; }
+	uint64_t blocks_visited() const { return visited_; }
 
 private:
+	/* Enter the block at step (before its first item, or after its last); false outside the walk. */
+	bool enter(int64_t step, bool from_end, uint64_t *block)
+	{
+		int64_t n = static_cast<int64_t>(order_.size());
+
+		made_ = false;
+		count_ = 0;
+		from_end_ = from_end;
+		if (step < 0 || step >= n)
+		{
+			step_ = step < 0 ? -1 : n;
+			return false;
+		}
+		step_ = step;
+		if (static_cast<uint64_t>(step) + 1 > visited_)
+			visited_ = static_cast<uint64_t>(step) + 1;
+		block_ = order_.at(static_cast<uint64_t>(step));
+		*block = block_;
+		return true;
+	}
+
+	/* The current block's items in walk order, at the first request. */
+	void make_items(uint32_t maxoffset)
+	{
+		if (made_)
+			return;
+		count_ = maxoffset < kMaxOffsetsPerBlock ? maxoffset : kMaxOffsetsPerBlock;
+		in_block_order(offsets_, count_, walk_, seed_, block_);
+		item_ = from_end_ ? static_cast<int64_t>(count_) : -1;
+		made_ = true;
+	}
+
 	BlockWalk walk_ = BlockWalk::Plain;
 	uint64_t seed_ = 0;
 	BlockOrder order_;
-	uint64_t step_ = 0;  /* blocks handed out */
-	uint64_t block_ = 0; /* the current block */
-	uint32_t count_ = 0; /* offsets of the current block, once its order is made */
-	uint32_t next_ = 0;  /* index of the next offset to hand out */
+	int64_t step_ = -1;    /* the current block's step: -1 before the first, blocks() after the last */
+	uint64_t visited_ = 0; /* steps reached so far (EXPLAIN ANALYZE) */
+	uint64_t block_ = 0;   /* the current block */
+	bool made_ = false;    /* offsets_ holds the current block's items */
+	bool from_end_ = false;
+	uint32_t count_ = 0; /* items of the current block, once made */
+	int64_t item_ = -1;  /* index of the current item: -1 before the first, count_ after the last */
 	uint16_t offsets_[kMaxOffsetsPerBlock];
 };
 
@@ -243,6 +287,7 @@ public:
 	void reset()
 	{
 		held_ = 0;
+		held_before_settling_ = 0;
 		settled_ = false;
 	}
 
@@ -261,6 +306,7 @@ public:
 			return false;
 		}
 		settled_ = true;
+		held_before_settling_ = held_;
 		return true;
 	}
 
@@ -276,8 +322,23 @@ public:
 	bool settled() const { return settled_; }
 	uint64_t held() const { return held_; }
 
+	/*
+	 * Where the j-th row emitted (from 1) stands in the walk (from 1), for a
+	 * scan that reads the held rows again instead of copying them (a
+	 * cursor's: WHERE CURRENT OF needs the real rows): the settling row
+	 * first, then the k rows held before it, then the rest in walk order.
+	 * Before the guard settles (or if it never does) the walk's own order.
+	 */
+	uint64_t walk_index(uint64_t j) const
+	{
+		if (!settled_ || held_before_settling_ == 0 || j > held_before_settling_ + 1)
+			return j;
+		return j == 1 ? held_before_settling_ + 1 : j - 1;
+	}
+
 private:
 	uint64_t held_ = 0;
+	uint64_t held_before_settling_ = 0; /* k: rows held when the guard settled */
 	bool settled_ = false;
 };
 

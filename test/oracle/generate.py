@@ -23,7 +23,7 @@ class Case:
     settings: dict = field(default_factory=dict)
     setup: str = ""  # run once in the case's transaction, before the query
     sorted_prefix: int = 0  # leading columns an ORDER BY keeps sorted
-    cursor: bool = False  # also fetch it through a SCROLL cursor
+    cursor: bool = False  # also fetch it through cursors (SCROLL, neither, NO SCROLL)
 
 
 NO_INDEX = {"enable_indexscan": "off", "enable_bitmapscan": "off", "enable_indexonlyscan": "off"}

@@ -6,8 +6,9 @@ snapshot and the same now()), the query run once with the extension off and
 once per seed with it on, each in a savepoint that is rolled back (DML leaves
 nothing behind).  The result multisets must be equal; for an ORDER BY the
 leading key columns must come back in the same sequence; a query that fetched
-through a SCROLL cursor must re-read the same order when rewound and the
-reverse order backward.
+through a cursor (SCROLL, neither, NO SCROLL) must return the same rows, and
+where the cursor scrolls re-read the same order when rewound and the reverse
+order backward.
 
 Queries come from test/oracle/generate.py (plan node kinds x perturbation
 positions x rescan triggers, each written so that any correct answer is the
@@ -109,27 +110,46 @@ class Oracle:
         finally:
             cur.execute("ROLLBACK TO SAVEPOINT oracle_run")
 
+    # how a cursor is declared: SCROLL, neither (PostgreSQL lets it scroll where the plan can
+    # scan backward), NO SCROLL (forward only)
+    CURSOR_OPTIONS = ("SCROLL", "", "NO SCROLL")
+
+    @classmethod
+    def check_cursor(cls, cur, case, rows):
+        """Fetch the query through cursors; say what breaks the rules of a cursor."""
+        for options in cls.CURSOR_OPTIONS:
+            problem = cls.check_one_cursor(cur, case, rows, options)
+            if problem:
+                return "%s (DECLARE c %sCURSOR)" % (problem, options + " " if options else "")
+        return None
+
     @staticmethod
-    def check_cursor(cur, case, rows):
-        """Fetch the query through a SCROLL cursor; say what breaks the rules of a rewound cursor."""
-        cur.execute("DECLARE oracle_cursor SCROLL CURSOR FOR " + case.sql)
+    def check_one_cursor(cur, case, rows, options):
+        """Forward: the query's rows; where it scrolls, backward the reverse, rewound the same order."""
+        cur.execute("DECLARE oracle_cursor %s CURSOR FOR %s" % (options, case.sql))
+        cur.execute("SELECT is_scrollable FROM pg_cursors WHERE name = 'oracle_cursor'")
+        scrollable = cur.fetchone()[0]
         cur.execute("FETCH 3 FROM oracle_cursor")
         first = normalize_rows(cur.fetchall())
         cur.execute("FETCH ALL FROM oracle_cursor")
         forward = first + normalize_rows(cur.fetchall())
         if collections.Counter(forward) != collections.Counter(rows):
             return "a cursor returned other rows than the query"
-        cur.execute("FETCH BACKWARD ALL FROM oracle_cursor")
-        if normalize_rows(cur.fetchall()) != forward[::-1]:
-            return "FETCH BACKWARD ALL did not return the forward order reversed"
-        if len(forward) >= 2:
-            cur.execute("FETCH ABSOLUTE 2 FROM oracle_cursor")
-            if normalize_rows(cur.fetchall()) != [forward[1]]:
-                return "FETCH ABSOLUTE 2 did not return the second row fetched"
-        cur.execute("MOVE ABSOLUTE 0 FROM oracle_cursor")
-        cur.execute("FETCH ALL FROM oracle_cursor")
-        if normalize_rows(cur.fetchall()) != forward:
-            return "a rewound cursor read another order"
+        cur.execute("FETCH 1 FROM oracle_cursor")
+        if cur.fetchall():
+            return "a cursor returned a row after its end"
+        if scrollable:
+            cur.execute("FETCH BACKWARD ALL FROM oracle_cursor")
+            if normalize_rows(cur.fetchall()) != forward[::-1]:
+                return "FETCH BACKWARD ALL did not return the forward order reversed"
+            if len(forward) >= 2:
+                cur.execute("FETCH ABSOLUTE 2 FROM oracle_cursor")
+                if normalize_rows(cur.fetchall()) != [forward[1]]:
+                    return "FETCH ABSOLUTE 2 did not return the second row fetched"
+            cur.execute("MOVE ABSOLUTE 0 FROM oracle_cursor")
+            cur.execute("FETCH ALL FROM oracle_cursor")
+            if normalize_rows(cur.fetchall()) != forward:
+                return "a rewound cursor read another order"
         cur.execute("CLOSE oracle_cursor")
         return None
 
@@ -199,7 +219,9 @@ class Oracle:
         lines += ["SET LOCAL unorder_rows = off;", case.sql + ";",
                   "SET LOCAL unorder_rows = on; SET LOCAL unorder_rows.seed = %d;" % seed, case.sql + ";"]
         if on.cursor_problem:
-            lines += ["DECLARE c SCROLL CURSOR FOR " + case.sql + ";", "FETCH 3 FROM c; FETCH ALL FROM c;",
+            lines += ["DECLARE c %sCURSOR FOR %s;" % (re.sub(r".*\(DECLARE c (.*)CURSOR\)$", r"\1", on.cursor_problem),
+                                                    case.sql),
+                      "FETCH 3 FROM c; FETCH ALL FROM c; FETCH 1 FROM c;",
                       "FETCH BACKWARD ALL FROM c; FETCH ABSOLUTE 2 FROM c; MOVE ABSOLUTE 0 FROM c; FETCH ALL FROM c;"]
         lines.append("ROLLBACK;")
         if on.error is None and on.rows is not None and compare == "rows":

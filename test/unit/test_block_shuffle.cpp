@@ -308,3 +308,132 @@ TEST_CASE("block order by hash: blocks added at the end do not change the order 
 			REQUIRE(from_small == from_large);
 		}
 }
+
+namespace
+{
+
+/*
+ * One step of a walk over a table's live rows, as a cursor's block scan takes
+ * it (block_scan.cpp, step_walk): forward or backward to the next live row,
+ * moving to the next or previous block at a block's end; 0 at either end.
+ */
+uint64_t
+step(BlockWalker &walker, const Table &table, bool backward, bool &have_block, uint64_t &block)
+{
+	for (;;)
+	{
+		if (!have_block)
+		{
+			if (!(backward ? walker.prev_block(&block) : walker.next_block(&block)))
+				return 0;
+			have_block = true;
+		}
+
+		uint32_t offset = backward ? walker.prev_offset(table.line_pointers[block])
+								   : walker.next_offset(table.line_pointers[block]);
+
+		if (offset == 0)
+			have_block = false;
+		else if (table.live[table.index(block, offset)])
+			return plain_position(block, offset) + 1; /* + 1: never 0 */
+	}
+}
+
+} // namespace
+
+TEST_CASE("block walk: read backward from anywhere, the rows come in the mirrored order (cursors)",
+		  "[block_shuffle]")
+{
+	auto walker = std::make_unique<BlockWalker>();
+	Table table{{4, 0, 7, 3, 5, 2, 1}, std::vector<bool>(22, true), {}};
+
+	table.live[2] = table.live[9] = table.live[21] = false; /* the last block holds no live row */
+	for (uint64_t seed = 1; seed <= 6; seed++)
+		for (BlockWalk walk : {BlockWalk::Plain, BlockWalk::Shuffle, BlockWalk::Reverse})
+		{
+			std::vector<uint64_t> forward = walk_rows(*walker, table, walk, seed, seed % 2 == 0);
+			std::vector<uint64_t> scratch(8);
+
+			/* forward to the turn-th row (past the end for the last turn), then back to the start */
+			for (size_t turn = 0; turn <= forward.size() + 1; turn++)
+			{
+				bool have_block = false;
+				uint64_t block = 0;
+				size_t taken = 0;
+
+				walker->start(table.line_pointers.size(), walk, seed,
+							  seed % 2 == 0 ? scratch.data() : nullptr, scratch.size());
+				for (size_t i = 0; i < turn; i++)
+				{
+					uint64_t row = step(*walker, table, false, have_block, block);
+
+					if (row == 0)
+						break;
+					REQUIRE(row - 1 == forward[i]);
+					taken++;
+				}
+
+				std::vector<uint64_t> back;
+				uint64_t row;
+
+				while ((row = step(*walker, table, true, have_block, block)) != 0)
+					back.push_back(row - 1);
+				INFO("walk " << static_cast<int>(walk) << " seed " << seed << " turn " << turn);
+				/* on the turn-th row, the way back starts with the one before it; past the end, with the last
+				 */
+				size_t expect = turn > forward.size() ? forward.size() : (taken == 0 ? 0 : taken - 1);
+				REQUIRE(back.size() == expect);
+				for (size_t i = 0; i < back.size(); i++)
+					REQUIRE(back[i] == forward[expect - 1 - i]);
+				/* and forward again from before the start: the same walk */
+				for (size_t i = 0; i < forward.size(); i++)
+					REQUIRE(step(*walker, table, false, have_block, block) - 1 == forward[i]);
+				REQUIRE(step(*walker, table, false, have_block, block) == 0);
+			}
+		}
+}
+
+TEST_CASE("first-row guard: reading held rows again by their walk position emits what copying them does",
+		  "[block_shuffle]")
+{
+	/* values of the walk's rows; 0 is the plain scan's first row's value */
+	for (uint32_t n = 0; n <= 10; n++)
+		for (uint32_t values = 0; values < (1u << n); values++)
+		{
+			std::vector<int> walk;
+			FirstRowGuard copying, reading;
+			std::vector<int> copied, read;
+
+			for (uint32_t i = 0; i < n; i++)
+				walk.push_back((values >> i) & 1);
+			for (int v : walk)
+				if (copying.offer(v == 0))
+				{
+					copied.push_back(v);
+					while (copying.take_held())
+						copied.push_back(0);
+				}
+			while (copying.take_held())
+				copied.push_back(0);
+			/* a cursor's scan: offers rows until the guard settles, then emits by position */
+			for (int v : walk)
+				if (reading.offer(v == 0))
+					break;
+
+			std::vector<bool> used(n, false);
+
+			for (uint64_t j = 1; j <= n; j++)
+			{
+				uint64_t w = reading.walk_index(j);
+
+				REQUIRE(w >= 1);
+				REQUIRE(w <= n);
+				REQUIRE_FALSE(used[w - 1]); /* each row once */
+				used[w - 1] = true;
+				read.push_back(walk[w - 1]);
+			}
+			INFO("rows " << n << " values " << values);
+			REQUIRE(read == copied);
+			REQUIRE(reading.walk_index(n + 1) == n + 1); /* past the end stays past the end */
+		}
+}
