@@ -12,8 +12,10 @@ CREATE TABLE serial_only (n serial PRIMARY KEY, k int, grp int);
 CREATE TABLE parted (k int PRIMARY KEY, grp int) PARTITION BY RANGE (k);
 CREATE TABLE parted_low PARTITION OF parted FOR VALUES FROM (0) TO (10);
 CREATE TABLE parted_high PARTITION OF parted FOR VALUES FROM (10) TO (100);
-CREATE TABLE by_expression (k int, grp int);
-CREATE UNIQUE INDEX by_expression_k ON by_expression ((k * 2));
+CREATE TABLE by_expression (k text, grp int);
+CREATE UNIQUE INDEX by_expression_k ON by_expression (lower(k));
+CREATE TABLE by_whole_row (k int, grp int);
+CREATE UNIQUE INDEX by_whole_row_key ON by_whole_row ((by_whole_row));
 CREATE SEQUENCE ids;
 CREATE TABLE two_keys (id bigint PRIMARY KEY, k int UNIQUE);
 ANALYZE src;
@@ -37,12 +39,20 @@ EXPLAIN (COSTS OFF) INSERT INTO keyed (k, grp) SELECT k, grp FROM src
 EXPLAIN (COSTS OFF) INSERT INTO unkeyed (k, grp) SELECT k, grp FROM src;
 SELECT insert_order('INSERT INTO serial_only (k, grp) SELECT k, grp FROM src') AS serial_key,
        insert_order('INSERT INTO keyed (grp) SELECT grp FROM src') AS unique_column_null;
--- a partitioned table's key; an index over an expression: the source row's columns; a key
--- column that a volatile function fills below the node is passed over for the next index
+-- a partitioned table's key; an index over an expression, computed over the inserted row's
+-- values; over the whole row, unknown: the source row's columns; a key column that a volatile
+-- function fills below the node is passed over for the next index
 SELECT insert_order('INSERT INTO parted SELECT k, grp FROM src ON CONFLICT DO NOTHING') AS partitioned,
-       insert_order('INSERT INTO by_expression SELECT k, grp FROM src') AS expression_index,
-       insert_order('INSERT INTO two_keys SELECT nextval(''ids''), k FROM src') AS volatile_key_passed_over,
+       insert_order('INSERT INTO by_expression SELECT ''K'' || k, grp FROM src') AS expression_index,
+       insert_order('INSERT INTO by_whole_row SELECT k, grp FROM src') AS whole_row_index;
+SELECT insert_order('INSERT INTO two_keys SELECT nextval(''ids''), k FROM src') AS volatile_key_passed_over,
        insert_order('INSERT INTO two_keys SELECT k, k FROM src') AS primary_key_first;
+
+-- values the expression index holds equal ('K1', 'k1') go in the same place
+SELECT array(SELECT lower(x) FROM unnest(rows_of_rolled_back(
+           'INSERT INTO by_expression SELECT ''K'' || k, grp FROM src RETURNING k')) x)
+       = rows_of_rolled_back('INSERT INTO by_expression SELECT ''k'' || k, -grp FROM src RETURNING k')
+       AS equal_values_in_one_place;
 
 -- The same rows and RETURNING as with the extension off, in another order for every seed,
 -- and another order for each seed; serials follow it.
@@ -145,6 +155,6 @@ FROM (SELECT set_config('unorder_rows.seed', s::text, false), kept_rows() AS kep
       FROM generate_series(1, 6) s) runs;
 RESET unorder_rows.seed;
 RESET unorder_rows;
-DROP TABLE src, other_src, dup_src, keyed, unkeyed, serial_only, parted, by_expression, two_keys;
+DROP TABLE src, other_src, dup_src, keyed, unkeyed, serial_only, parted, by_expression, by_whole_row, two_keys;
 DROP SEQUENCE ids;
 DROP FUNCTION insert_order(text), contents_after(text), same_contents(text), record_orders(), kept_rows();

@@ -138,6 +138,86 @@ reads_stable_columns(Expr *expr, List *row_columns)
 	return true;
 }
 
+/* The entry of the inserted row's target list that computes a column of the table; NULL if none. */
+static TargetEntry *
+row_column(List *row_tlist, AttrNumber attnum)
+{
+	TargetEntry *tle = attnum > 0 && attnum <= list_length(row_tlist)
+						   ? (TargetEntry *) list_nth(row_tlist, attnum - 1)
+						   : NULL;
+
+	return tle != NULL && tle->resno == attnum && !tle->resjunk ? tle : NULL;
+}
+
+struct SubstituteContext
+{
+	List *row_tlist;
+	bool failed;
+};
+
+/* Mutator: an index expression's Vars (of the table) replaced by what computes the column. */
+static Node *
+substitute_row_columns(Node *node, void *context)
+{
+	SubstituteContext *ctx = (SubstituteContext *) context;
+
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Var))
+	{
+		Var *var = (Var *) node;
+		TargetEntry *tle = var->varlevelsup == 0 ? row_column(ctx->row_tlist, var->varattno) : NULL;
+
+		if (tle == NULL)
+		{
+			ctx->failed = true;
+			return node;
+		}
+		return (Node *) copyObject(tle->expr);
+	}
+	return compat_expression_tree_mutator(node, substitute_row_columns, context);
+}
+
+/* An index's expressions (its columns that are no plain column), ready to run; NIL if none. */
+static List *
+index_expressions(HeapTuple tuple)
+{
+	bool isnull;
+	Datum datum = SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indexprs, &isnull);
+
+	if (isnull)
+		return NIL;
+
+	List *exprs = (List *) stringToNode(TextDatumGetCString(datum));
+
+	fix_opfuncids((Node *) exprs);
+	return exprs;
+}
+
+/*
+ * The value the inserted row gives an index column: the expression that
+ * computes the table column, or the index's expression over the
+ * expressions that compute the columns it reads; NULL if unknown.
+ */
+static Expr *
+index_column_value(AttrNumber attnum, List *row_tlist, ListCell **next_expression, List *index_exprs)
+{
+	if (attnum != 0)
+	{
+		TargetEntry *tle = row_column(row_tlist, attnum);
+
+		return tle != NULL ? tle->expr : NULL;
+	}
+	if (*next_expression == NULL)
+		return NULL;
+
+	SubstituteContext ctx = {row_tlist, false};
+	Node *value = substitute_row_columns((Node *) lfirst(*next_expression), &ctx);
+
+	*next_expression = lnext(index_exprs, *next_expression);
+	return ctx.failed ? NULL : (Expr *) value;
+}
+
 /*
  * Classify one index of the target; for INDEX_KEYED, the expressions that
  * compute its columns' values from the node's scan tuple (taken from the
@@ -164,24 +244,24 @@ index_key(Oid index, List *row_tlist, List *row_columns, List **exprs, List **co
 		result = INDEX_NO_WAITS;
 	else if (row_tlist == NIL || index_collations == NULL)
 		result = INDEX_UNKNOWN;
+
+	List *index_exprs = result == INDEX_KEYED ? index_expressions(tuple) : NIL;
+	ListCell *next_expression = list_head(index_exprs);
+
 	for (int i = 0; result == INDEX_KEYED && i < form->indnkeyatts; i++)
 	{
-		AttrNumber attnum = form->indkey.values[i];
-		TargetEntry *tle = attnum > 0 && attnum <= list_length(row_tlist)
-							   ? (TargetEntry *) list_nth(row_tlist, attnum - 1)
-							   : NULL;
+		Expr *value = index_column_value(form->indkey.values[i], row_tlist, &next_expression, index_exprs);
 
-		/* an expression column, or a target list that is not the inserted row */
-		if (tle == NULL || tle->resno != attnum || tle->resjunk || contain_subplans((Node *) tle->expr))
+		/* a system column, or a target list that is not the inserted row */
+		if (value == NULL || contain_subplans((Node *) value))
 			result = INDEX_UNKNOWN;
 		/* NULLs (a column left out) conflict with nothing; NULLS NOT DISTINCT: with every other row alike */
-		else if (contain_volatile_functions((Node *) tle->expr) ||
-				 !reads_stable_columns(tle->expr, row_columns) ||
-				 (IsA(tle->expr, Const) && ((Const *) tle->expr)->constisnull))
+		else if (contain_volatile_functions((Node *) value) || !reads_stable_columns(value, row_columns) ||
+				 (IsA(value, Const) && ((Const *) value)->constisnull))
 			result = INDEX_NO_WAITS;
 		else
 		{
-			*exprs = lappend(*exprs, copyObject(tle->expr));
+			*exprs = lappend(*exprs, copyObject(value));
 			*collations = lappend_oid(*collations, index_collations->values[i]);
 		}
 	}

@@ -28,12 +28,14 @@
  *   has: an index holding one cannot make sessions wait, and is passed over;
  *   so is one holding a column that a volatile expression computed below the
  *   node (SELECT nextval('s'), ...);
- * - an index over an expression, or a node that does not compute the
- *   inserted row itself (a set-returning function in between), leaves the
- *   values unknown: if no index qualifies, the rows are ordered by a hash of
- *   the node's input columns instead (those computed by nothing volatile),
- *   which orders the same source rows alike in every session running the
- *   same statement;
+ * - an index over an expression gets the expression's value, computed over
+ *   the expressions of the columns it reads (lower(email): lower of what the
+ *   row gives email);
+ * - an index over the whole row, or a node that does not compute the
+ *   inserted row itself, leaves the values unknown: if no index qualifies,
+ *   the rows are ordered by a hash of the node's input columns instead
+ *   (those computed by nothing volatile), which orders the same source rows
+ *   alike in every session running the same statement;
  * - no index the rows could wait on: the session's shuffle, which perturbs
  *   more (another order for each seed).
  */
