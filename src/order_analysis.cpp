@@ -363,8 +363,10 @@ static constexpr SettleRule order_sensitive_aggregates = {
 	"§3.4: only order-sensitive aggregates see their input order", rule_order_sensitive_aggregates};
 static constexpr SettleRule one_node_per_stretch = {"one node per stretch of rows: two could undo each other",
 													rule_one_node_per_stretch};
-/* §3.6, §5.5: an INSERT's rows go in the order of a key every session shares where they may wait on each
- * other. */
+/*
+ * §3.6, §5.5: an INSERT's rows go in the order of a key every session
+ * shares, where they may wait on each other (insert_key.hpp).
+ */
 static SettleOutcome
 rule_insert_order(SettleInput &in)
 {
