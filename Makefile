@@ -28,6 +28,7 @@ OBJS = \
 	src/row_sample.o \
 	src/row_key.o \
 	src/keyed_rows.o \
+	src/insert_key.o \
 	src/report.o \
 	src/fingerprint.o \
 	src/sql_functions.o \

@@ -58,8 +58,8 @@ FROM session_orders;
 DROP TABLE session_orders;
 SET unorder_rows = on;
 -- the order is the statement's: a configured seed, which every session
--- shares, gives another one; INSERT ... SELECT locks no rows and keeps the
--- session's seeded shuffle
+-- shares, gives another one; INSERT ... SELECT into a table without a unique key
+-- (insert_keyed.sql) keeps the session's seeded shuffle
 SELECT * FROM perturbed('UPDATE dst SET id = id RETURNING serial_no');
 SELECT distinct_orders('UPDATE dst SET id = id RETURNING serial_no') AS orders_over_8_seeds;
 SELECT distinct_orders('INSERT INTO dst (id) SELECT id FROM src RETURNING id') AS orders_over_8_seeds;

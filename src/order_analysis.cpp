@@ -19,6 +19,7 @@
 
 #include "aggregates.hpp"
 #include "cursor.hpp"
+#include "insert_key.hpp"
 #include "node_plan.hpp"
 #include "plan_nodes.hpp"
 #include "settings.hpp"
@@ -369,6 +370,20 @@ static constexpr SettleRule order_sensitive_aggregates = {
 	"§3.4: only order-sensitive aggregates see their input order", rule_order_sensitive_aggregates};
 static constexpr SettleRule one_node_per_stretch = {"one node per stretch of rows: two could undo each other",
 													rule_one_node_per_stretch};
+/*
+ * §3.6, §5.5: an INSERT's rows go in the order of a key every session
+ * shares, where they may wait on each other (insert_key.hpp).
+ */
+static SettleOutcome
+rule_insert_order(SettleInput &in)
+{
+	if (in.spec.level_flags & LEVEL_INSERTS)
+		settle_insert_order(in.cscan, in.parent, &in.spec);
+	return SETTLE_NEXT;
+}
+
+static constexpr SettleRule insert_order = {"§3.6: INSERT rows that may wait on a unique key are keyed",
+											rule_insert_order};
 static constexpr SettleRule limit_reads_sample = {"§3.2: only the rows the LIMIT reads are sampled",
 												  rule_limit_reads_sample};
 
@@ -396,6 +411,7 @@ static constexpr SettleRule window_or_distinct_rules[] = {
 static constexpr SettleRule dml_rules[] = {
 	function_rows_kept,
 	one_node_per_stretch,
+	insert_order,
 };
 
 /* A kind's rules: a pointer to the first and their number. */

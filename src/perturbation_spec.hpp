@@ -39,6 +39,19 @@ enum
 	NODE_TRACKS_ROW_IDENTITY = 1 << 3, /* cursor rows: keep each row's TID for WHERE CURRENT OF */
 	NODE_PASSES_THROUGH = 1 << 4,      /* target list is the child's, column by column (no projection) */
 	LEVEL_LOCKS_ROWS = 1 << 5,         /* an UPDATE, DELETE or MERGE: its source rows are locked in order */
+	LEVEL_INSERTS = 1 << 6,            /* an INSERT: its rows may wait on other sessions' unique keys */
+};
+
+/*
+ * The processing order of an INSERT's rows (insert_key.hpp): the session's
+ * shuffle, or the order of a key every session computes alike, so that
+ * sessions inserting the same unique keys insert them in one order.
+ */
+enum InsertOrder
+{
+	INSERT_ORDER_SHUFFLE,    /* no unique key the rows could conflict on */
+	INSERT_ORDER_UNIQUE_KEY, /* a hash of the values of one unique or exclusion index's columns */
+	INSERT_ORDER_ROW         /* a hash of the source row's (non-volatile) columns */
 };
 
 #define PERTURBATION_MAX_KEYS 64
@@ -64,6 +77,18 @@ struct PerturbationSpec
 	AttrNumber target_tid_column;
 	Oid target_relation;
 	List *row_columns; /* IntList */
+
+	/*
+	 * The rows of an INSERT (insert_key.hpp): target_relation is the table
+	 * inserted into, row_columns the child's columns computed by nothing
+	 * volatile; the order, and for INSERT_ORDER_UNIQUE_KEY the index, the
+	 * expressions that compute its columns' values over the node's scan
+	 * tuple (INDEX_VAR) and the collation of each.
+	 */
+	InsertOrder insert_order;
+	Oid key_index;
+	List *key_exprs;
+	List *key_index_collations; /* OidList */
 };
 
 /* perturbation_spec_read: decode (and sanity-check) a node's spec. */

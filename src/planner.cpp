@@ -23,6 +23,7 @@
 #include "pg/postgres_includes.hpp"
 
 #include "aggregates.hpp"
+#include "insert_key.hpp"
 #include "node.hpp"
 #include "order_analysis.hpp"
 #include "planner.hpp"
@@ -602,6 +603,8 @@ plan_unorder_rows_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path
 		spec.level_flags |= NODE_PASSES_THROUGH;
 	if (spec.kind == KIND_DML && (spec.level_flags & LEVEL_LOCKS_ROWS))
 		find_target_rows(root, child->targetlist, &spec);
+	if (spec.kind == KIND_DML && (spec.level_flags & LEVEL_INSERTS))
+		find_insert_rows(root, child->targetlist, &spec);
 
 	if (spec.scope == SCOPE_WITHIN_RUNS)
 	{

@@ -65,6 +65,8 @@ level_flags(PlannerInfo *root)
 	if (root->parse->commandType == CMD_UPDATE || root->parse->commandType == CMD_DELETE ||
 		compat_is_merge(root->parse->commandType))
 		flags |= LEVEL_LOCKS_ROWS;
+	if (root->parse->commandType == CMD_INSERT)
+		flags |= LEVEL_INSERTS;
 	return flags;
 }
 

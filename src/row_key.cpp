@@ -51,24 +51,23 @@ row_key_of_columns(List *columns)
 	return key;
 }
 
-/* Hash of one column's value as stored: the same value hashes the same in every row version. */
-static uint64
-hash_value(Datum value, Form_pg_attribute attr, uint64 seed)
+uint64
+row_key_hash_datum(Datum value, int16 typlen, bool typbyval, uint64 seed)
 {
-	if (attr->attbyval)
+	if (typbyval)
 		return hash_bytes_uint32_extended((uint32) (DatumGetUInt64(value) ^ (DatumGetUInt64(value) >> 32)),
 										  seed);
-	if (attr->attlen == -1)
+	if (typlen == -1)
 	{
 		struct varlena *datum = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
 
 		return hash_bytes_extended((const unsigned char *) VARDATA_ANY(datum), (int) VARSIZE_ANY_EXHDR(datum),
 								   seed);
 	}
-	if (attr->attlen == -2)
+	if (typlen == -2)
 		return hash_bytes_extended((const unsigned char *) DatumGetCString(value),
 								   (int) strlen(DatumGetCString(value)), seed);
-	return hash_bytes_extended((const unsigned char *) DatumGetPointer(value), attr->attlen, seed);
+	return hash_bytes_extended((const unsigned char *) DatumGetPointer(value), typlen, seed);
 }
 
 uint64
@@ -84,7 +83,8 @@ row_key_hash(const RowKey *key, TupleTableSlot *row)
 		Datum value = slot_getattr(row, attnum, &isnull);
 
 		hash = isnull ? hash_bytes_uint32_extended((uint32) attnum, hash)
-					  : hash_value(value, TupleDescAttr(desc, attnum - 1), hash);
+					  : row_key_hash_datum(value, TupleDescAttr(desc, attnum - 1)->attlen,
+										   TupleDescAttr(desc, attnum - 1)->attbyval, hash);
 	}
 	return hash;
 }

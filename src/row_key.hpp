@@ -38,6 +38,12 @@ RowKey *row_key_of_columns(List *columns);
 /* row_key_hash: hash of the key columns of a row (of the table, or as row_key_of_columns names them). */
 uint64 row_key_hash(const RowKey *key, TupleTableSlot *row);
 
+/*
+ * row_key_hash_datum: hash of one value as stored (its bytes, detoasted),
+ * mixed into seed: the same value hashes the same in every row version.
+ */
+uint64 row_key_hash_datum(Datum value, int16 typlen, bool typbyval, uint64 seed);
+
 /* row_key_uses_primary_key: whether the key is the primary key (for EXPLAIN). */
 bool row_key_uses_primary_key(const RowKey *key);
 

@@ -191,12 +191,26 @@ key_through_join(UnorderRowsState *state)
  * target row each names, as the target's scan returned it or, where a join
  * stands between, as fetched by its TID.  Where neither can be had (a view
  * or foreign table as target, an order kept within ties), the rows are
- * processed in reverse instead.
+ * processed in reverse instead.  The rows of an INSERT that may wait on
+ * other sessions' unique keys are keyed on their values (insert_key.hpp).
  */
 static void
 set_up_processing_order(UnorderRowsState *state, PlanState *child)
 {
 	state->mode = unorder_rows_mode();
+	if (state->spec.kind == KIND_DML && state->spec.insert_order != INSERT_ORDER_SHUFFLE)
+	{
+		/* an order kept within ties (§4.2): reversed, as for UPDATE below */
+		if (state->spec.scope != SCOPE_ALL)
+		{
+			state->mode = core::Mode::Reverse;
+			return;
+		}
+		state->keyed.on = true;
+		state->keyed.insert = insert_key_begin(&state->spec, &state->css.ss.ps,
+											   state->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor);
+		return;
+	}
 	if (state->spec.kind != KIND_DML || !(state->spec.level_flags & LEVEL_LOCKS_ROWS))
 		return;
 	state->mode = core::Mode::Reverse;
@@ -266,9 +280,13 @@ prepare_to_permute(UnorderRowsState *state)
 
 	state->node_seed = executing_node_seed(estate, state->css.ss.ps.plan->plan_node_id, &state->fingerprint);
 	new (&state->rng) Rng(state->node_seed);
-	/* not the session's drawn seed: every session must agree (row_key.hpp) */
-	state->keyed.seed =
-		unorder_rows::core::derive_node_seed(unorder_rows_configured_seed(), state->fingerprint, 0);
+	/*
+	 * not the session's drawn seed: every session must agree (row_key.hpp);
+	 * an INSERT's, every statement inserting into the table (insert_key.hpp)
+	 */
+	state->keyed.seed = unorder_rows::core::derive_node_seed(
+		unorder_rows_configured_seed(),
+		state->keyed.insert != NULL ? insert_key_table_seed(&state->spec) : state->fingerprint, 0);
 	if (state->keyed.on)
 		state->keyed.rows = keyed_rows_create(state->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor, work_mem);
 	else

@@ -24,13 +24,21 @@ rows_limit_reads(UnorderRowsState *state)
 
 /*
  * Add one row of DML that locks rows to its batch, ordered on its key (the
- * plain scan's, given; through a join, fetched now) and its target row's
- * TID (keyed_rows.hpp).
+ * plain scan's, given; through a join, fetched now; an INSERT's, computed
+ * now) and its target row's TID (keyed_rows.hpp).
  */
 static void
 add_keyed_row(UnorderRowsState *state, TupleTableSlot *slot, const RowOrderKey &scan_key)
 {
-	RowOrderKey key = state->keyed.scan != NULL ? scan_key : target_row_key(state, slot);
+	RowOrderKey key = scan_key;
+
+	if (state->keyed.insert != NULL)
+	{
+		key.hash = insert_key_hash(state->keyed.insert, slot);
+		ItemPointerSetInvalid(&key.tid);
+	}
+	else if (state->keyed.scan == NULL)
+		key = target_row_key(state, slot);
 
 	key.hash = core::mix_seed(state->keyed.seed, key.hash);
 	keyed_rows_add(state->keyed.rows, slot, key);

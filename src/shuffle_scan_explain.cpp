@@ -51,11 +51,16 @@ unorder_rows_node_report(PlanState *planstate, PerturbationNodeReport *report)
 /*
  * The processing order of DML that locks rows: by the key of the target's
  * rows as its scan returns them, or through a join, of the target row each
- * names (fetched by TID).
+ * names (fetched by TID); an INSERT's, by its unique key's values or its
+ * own columns.
  */
 static const char *
 keyed_order_label(UnorderRowsState *state)
 {
+	if (state->keyed.insert != NULL)
+		return state->spec.insert_order == INSERT_ORDER_UNIQUE_KEY ? "by hash of the unique key"
+																   : "by hash of the source row";
+
 	bool primary_key = row_key_uses_primary_key(state->keyed.key);
 
 	if (state->keyed.scan != NULL)
@@ -80,6 +85,13 @@ explain_unorder_rows(CustomScanState *node, List *ancestors, ExplainState *es)
 								? (within_runs ? "reverse within ties" : "reverse")
 								: (within_runs ? "shuffle within ties" : "shuffle"),
 							es);
+	if (state->keyed.insert != NULL && OidIsValid(state->spec.key_index))
+	{
+		char *index = get_rel_name(state->spec.key_index);
+
+		if (index != NULL)
+			ExplainPropertyText("Unique Key", index, es);
+	}
 	if (within_runs)
 	{
 		List *context = set_deparse_context_plan(es->deparse_cxt, &cscan->scan.plan, ancestors);

@@ -17,6 +17,7 @@
 #include "shuffle_scan.hpp"
 
 #include "core/permutation.hpp"
+#include "insert_key.hpp"
 #include "keyed_rows.hpp"
 #include "node.hpp"
 #include "row_buffer.hpp"
@@ -39,7 +40,9 @@ struct RowIdentity
  * child is a plain scan of the target, of the row the scan just returned;
  * where a join stands between, of the row version the join saw, fetched by
  * the TID in the row's target TID column; a row that names no target row
- * (MERGE's NOT MATCHED) is keyed on its own columns.
+ * (MERGE's NOT MATCHED) is keyed on its own columns.  An INSERT's rows,
+ * where they may wait on other sessions' unique keys, are keyed on the
+ * values of a unique key or on their own columns (insert_key.hpp).
  */
 struct KeyedOrder
 {
@@ -49,6 +52,7 @@ struct KeyedOrder
 	TupleTableSlot *target_row; /* through a join: the target row fetched by TID */
 	RowKey *key;                /* the target table's key */
 	RowKey *row_key;            /* through a join: key of a row that names no target row */
+	InsertKey *insert;          /* an INSERT's rows: their key */
 	RowOrderKey child_key;      /* of the row the child just returned (plain scan) */
 	uint64 seed;                /* the statement's, the same in every session */
 	KeyedRows *rows;

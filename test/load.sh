@@ -12,7 +12,7 @@
 #   LOAD_LEAK_ITERATIONS  statement mixes per block (default 200)
 #   LOAD_BIG_ROWS         rows of the table the cancel/timeout/limit/kill phases spill (default 2000000)
 #   LOAD_PORT             server port (default: a free one)
-#   LOAD_DEADLOCK_PROBE=0 skip phase 6 (deadlocks between concurrent UPDATEs, off and on)
+#   LOAD_DEADLOCK_PROBE=0 skip phase 6 (deadlocks between concurrent UPDATEs and INSERTs, off and on)
 #   LOAD_KEEP=1           keep the work directory (server log, outputs)
 #   LOAD_NO_INSTALL=1     use the extension already installed into PG_CONFIG's server
 #
@@ -28,8 +28,8 @@
 #   5. a backend killed (kill -9) mid-spill: crash recovery as for any backend, then the server
 #      answers and perturbs again.
 #   6. deadlocks: 8 clients run UPDATEs of overlapping rows (a plain UPDATE, then an UPDATE ...
-#      FROM), off then on; on may not deadlock more often than off (by more than 2, the noise of an
-#      8-second run).
+#      FROM), then INSERT ... SELECT ... ON CONFLICT DO NOTHING of overlapping unique keys, off then
+#      on; on may not deadlock more often than off (by more than 2, the noise of an 8-second run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=SCRIPTDIR/server.sh
@@ -333,7 +333,7 @@ fi
 # A fresh table for each mode: the first non-HOT updates move rows, which is where an order
 # that depends on the rows' places (a reversal, a per-session shuffle) deadlocks.
 if [ "${LOAD_DEADLOCK_PROBE:-1}" != 0 ]; then
-  phase "-- 6. deadlocks: 8 clients updating overlapping rows, off then on"
+  phase "-- 6. deadlocks: 8 clients updating overlapping rows, inserting overlapping keys, off then on"
   # each statement on its own: a plain UPDATE and an UPDATE ... FROM lock the same rows in
   # different orders with the extension off too
   printf '%s\n' '\set g random(0, 19)' 'UPDATE lt_overlap SET val = val + 1 WHERE grp = :g;' \
@@ -342,13 +342,19 @@ if [ "${LOAD_DEADLOCK_PROBE:-1}" != 0 ]; then
   printf '%s\n' '\set g random(0, 19)' \
     'UPDATE lt_overlap o SET val = o.val + 1 FROM lt_pick p WHERE o.id = p.id AND p.grp = :g;' \
     >"$work/overlap_join.sql"
+  # inserts of overlapping unique keys, rolled back so that every transaction meets others'
+  # uncommitted keys: keyed on the key's values (per-session shuffles before: see the README)
+  printf '%s\n' '\set g random(0, 19)' 'BEGIN;' \
+    'INSERT INTO lt_keys SELECT id FROM lt_pick WHERE grp BETWEEN :g * 4 AND :g * 4 + 12 ON CONFLICT DO NOTHING;' \
+    'ROLLBACK;' >"$work/overlap_insert.sql"
   declare -A deadlocks_in
-  for statement in plain join; do
+  for statement in plain join insert; do
     for mode in off on; do
       psql_ -c "DROP TABLE IF EXISTS lt_overlap, lt_pick; CREATE TABLE lt_overlap (id int PRIMARY KEY,
         grp int NOT NULL, val int NOT NULL); INSERT INTO lt_overlap SELECT g, g % 100, g % 7
         FROM generate_series(1, 10000) g; CREATE INDEX ON lt_overlap (grp);
         CREATE TABLE lt_pick AS SELECT id, grp FROM lt_overlap; CREATE INDEX ON lt_pick (grp);
+        DROP TABLE IF EXISTS lt_keys; CREATE TABLE lt_keys (k int PRIMARY KEY);
         ANALYZE lt_overlap, lt_pick" >/dev/null
       before=$(grep -c 'deadlock detected' "$srv/server.log" || true)
       PGOPTIONS="-c unorder_rows.enabled=$mode" "$bindir/pgbench" -n -h "$srv" -p "$port" -U postgres \
@@ -356,10 +362,10 @@ if [ "${LOAD_DEADLOCK_PROBE:-1}" != 0 ]; then
       deadlocks_in[$mode]=$(( $(grep -c 'deadlock detected' "$srv/server.log" || true) - before ))
       done_tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' \
         "$work/overlap_${statement}_$mode.out")
-      echo "   $statement UPDATE, unorder_rows $mode: ${done_tx:-0} transactions, ${deadlocks_in[$mode]} deadlocks"
+      echo "   $statement, unorder_rows $mode: ${done_tx:-0} transactions, ${deadlocks_in[$mode]} deadlocks"
     done
     if [ "${deadlocks_in[on]}" -gt $(( ${deadlocks_in[off]} + 2 )) ]; then
-      fail deadlocks "$statement UPDATE: ${deadlocks_in[on]} deadlocks with unorder_rows on, ${deadlocks_in[off]} off"
+      fail deadlocks "$statement: ${deadlocks_in[on]} deadlocks with unorder_rows on, ${deadlocks_in[off]} off"
     fi
   done
 fi

@@ -82,6 +82,20 @@ compat_for_each_modify_table_plan(Plan *plan, Fn fn)
 #endif
 }
 
+/* expression_tree_mutator with a typed callback (PostgreSQL 16 typed it too). */
+typedef Node *(*compat_tree_mutator)(Node *node, void *context);
+
+static inline Node *
+compat_expression_tree_mutator(Node *node, compat_tree_mutator mutator, void *context)
+{
+#if PG_VERSION_NUM >= 160000
+	return expression_tree_mutator(node, mutator, context);
+#else
+	return expression_tree_mutator(
+		node, reinterpret_cast<Node *(*) ()>(reinterpret_cast<void (*)(void)>(mutator)), context);
+#endif
+}
+
 /*
  * Whether an expression holds a row identity Var of an inherited UPDATE/DELETE/MERGE target
  * (varno ROWID_VAR, PostgreSQL 14+): setrefs resolves those only in nodes that read a child's
