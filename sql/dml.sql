@@ -68,7 +68,21 @@ CREATE TABLE keyed (id int PRIMARY KEY, val int);
 INSERT INTO keyed SELECT g, 0 FROM generate_series(1, 20) g;
 EXPLAIN (COSTS OFF) UPDATE keyed SET val = val + 1;
 SELECT * FROM perturbed('UPDATE keyed SET val = val + 1 RETURNING id');
-DROP TABLE keyed;
+-- different statements over the same rows lock them in one order too: the order's seed names
+-- the table, not the statement (row_key.hpp).  Two UPDATEs, a DELETE and an UPDATE ... FROM.
+ALTER TABLE keyed ADD COLUMN other int DEFAULT 0;
+SET unorder_rows = off;
+CREATE TEMP TABLE plain_order AS
+  SELECT array_to_string(rows_of_rolled_back('UPDATE keyed SET val = val + 1 RETURNING id'), ',') AS o;
+SET unorder_rows = on;
+SELECT count(DISTINCT o) AS processing_orders, bool_and(o <> (SELECT o FROM plain_order)) AS not_the_table_order
+FROM (VALUES
+  (array_to_string(rows_of_rolled_back('UPDATE keyed SET val = val + 1 RETURNING id'), ',')),
+  (array_to_string(rows_of_rolled_back('UPDATE keyed SET other = 1 WHERE val >= 0 RETURNING id'), ',')),
+  (array_to_string(rows_of_rolled_back('DELETE FROM keyed RETURNING id'), ',')),
+  (array_to_string(rows_of_rolled_back(
+     'UPDATE keyed k SET val = 2 FROM generate_series(1, 20) s WHERE s = k.id RETURNING k.id'), ','))) v(o);
+DROP TABLE keyed, plain_order;
 RESET unorder_rows;
 
 -- UPDATE ... FROM with several matching source rows: the winner changes

@@ -440,13 +440,3 @@ insert_key_hash(InsertKey *key, TupleTableSlot *row)
 	MemoryContextSwitchTo(old);
 	return hash;
 }
-
-uint64
-insert_key_table_seed(const PerturbationSpec *spec)
-{
-	char *name = get_rel_name(spec->target_relation);
-
-	if (name == NULL)
-		return 0;
-	return hash_bytes_extended((const unsigned char *) name, (int) strlen(name), 0);
-}

@@ -70,7 +70,4 @@ InsertKey *insert_key_begin(const PerturbationSpec *spec, PlanState *node, Tuple
 /* insert_key_hash: the hash of one input row's key (a row of scan_desc). */
 uint64 insert_key_hash(InsertKey *key, TupleTableSlot *row);
 
-/* insert_key_table_seed: the part of the seed that names the target table (its name). */
-uint64 insert_key_table_seed(const PerturbationSpec *spec);
-
 #endif

@@ -94,3 +94,13 @@ row_key_uses_primary_key(const RowKey *key)
 {
 	return key->primary_key;
 }
+
+uint64
+row_key_table_seed(Oid relid)
+{
+	char *name = get_rel_name(relid);
+
+	if (name == NULL)
+		return 0;
+	return hash_bytes_extended((const unsigned char *) name, (int) strlen(name), 0);
+}

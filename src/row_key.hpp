@@ -44,6 +44,15 @@ uint64 row_key_hash(const RowKey *key, TupleTableSlot *row);
  */
 uint64 row_key_hash_datum(Datum value, int16 typlen, bool typbyval, uint64 seed);
 
+/*
+ * row_key_table_seed: the part of a keyed order's seed that names its table
+ * (a hash of the table's name, not its OID: a test database made again
+ * gives the same order).  Every statement that changes or inserts rows of
+ * the table orders them alike, so two different statements over the same
+ * rows lock them in one order too.
+ */
+uint64 row_key_table_seed(Oid relid);
+
 /* row_key_uses_primary_key: whether the key is the primary key (for EXPLAIN). */
 bool row_key_uses_primary_key(const RowKey *key);
 

@@ -229,6 +229,17 @@ set_up_processing_order(UnorderRowsState *state, PlanState *child)
 		key_through_join(state);
 }
 
+/* The table whose rows a keyed order orders (InvalidOid: none). */
+static Oid
+keyed_table_of(const UnorderRowsState *state)
+{
+	if (state->keyed.scan != NULL)
+		return RelationGetRelid(state->keyed.scan->ss_currentRelation);
+	if (state->keyed.target != NULL)
+		return RelationGetRelid(state->keyed.target);
+	return state->keyed.on ? state->spec.target_relation : InvalidOid;
+}
+
 /* The child node and the permutation machinery. */
 static void
 begin_unorder_rows(CustomScanState *node, EState *estate, int eflags)
@@ -281,12 +292,14 @@ prepare_to_permute(UnorderRowsState *state)
 	state->node_seed = executing_node_seed(estate, state->css.ss.ps.plan->plan_node_id, &state->fingerprint);
 	new (&state->rng) Rng(state->node_seed);
 	/*
-	 * not the session's drawn seed: every session must agree (row_key.hpp);
-	 * an INSERT's, every statement inserting into the table (insert_key.hpp)
+	 * not the session's drawn seed: every session must agree, and every
+	 * statement over the table (row_key.hpp, insert_key.hpp)
 	 */
+	Oid keyed_table = keyed_table_of(state);
+
 	state->keyed.seed = unorder_rows::core::derive_node_seed(
 		unorder_rows_configured_seed(),
-		state->keyed.insert != NULL ? insert_key_table_seed(&state->spec) : state->fingerprint, 0);
+		OidIsValid(keyed_table) ? row_key_table_seed(keyed_table) : state->fingerprint, 0);
 	if (state->keyed.on)
 		state->keyed.rows = keyed_rows_create(state->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor, work_mem);
 	else
