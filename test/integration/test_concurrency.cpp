@@ -322,19 +322,25 @@ run_straddling_updates(bool perturbed)
 } // namespace
 
 /*
- * docs/order-contract.md §3.6, §5.5 through a join.  PostgreSQL processes
- * the join's rows in the table's order in both sessions, and one waits for
- * the other.  A processing order derived from each session's input (the
- * reversal used before keyed orders reached joins) locks rows 2 and 1 in
- * opposite orders in the two sessions and deadlocks; an order keyed on the
- * target rows' primary keys is the same in both and must not.
+ * docs/order-contract.md §3.6, §5.5 through a join.  A processing order
+ * derived from each session's input (the reversal used before keyed orders
+ * reached joins) locks rows 2 and 1 in opposite orders in the two sessions
+ * and deadlocks; an order keyed on the target rows' primary keys is the same
+ * in both and must not.
+ * With the extension off PostgreSQL processes the join's rows in each
+ * session's table order, which differ here: both sessions end up waiting for
+ * row 0, and which one gets it when the holder commits is a race.  When the
+ * second wins, PostgreSQL deadlocks on its own (seen on 13 in CI), so the
+ * run without the extension is shown, not checked.
  */
 TEST_CASE("sessions running the same UPDATE ... FROM across a committed update lock its rows in one order",
 		  "[concurrency]")
 {
 	const std::vector<std::string> no_errors = {"first: ", "second: ", "0:2,1:12,2:12"};
+	std::vector<std::string> off = run_straddling_updates(false);
 
-	CHECK(run_straddling_updates(false) == no_errors);
+	if (off != no_errors)
+		WARN("without the extension: " << join(off));
 	CHECK(run_straddling_updates(true) == no_errors);
 }
 
