@@ -51,6 +51,19 @@ override with_llvm = no
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# Objects compiled against one PostgreSQL must not be linked and installed into another: a
+# stamp names the server the objects were built for, and every object depends on it, so a
+# `make` with another PG_CONFIG rebuilds them (the stamp is rewritten only when it changes).
+PG_BUILD_STAMP = build/pg_config.stamp
+EXTRA_CLEAN += $(PG_BUILD_STAMP)
+$(PG_BUILD_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(shell $(PG_CONFIG) --version) $(shell $(PG_CONFIG) --includedir-server)' | cmp -s - $@ 2>/dev/null || \
+	  echo '$(shell $(PG_CONFIG) --version) $(shell $(PG_CONFIG) --includedir-server)' > $@
+$(OBJS): $(PG_BUILD_STAMP)
+.PHONY: FORCE
+FORCE:
+
 installcheck: | build/regress
 build/regress:
 	mkdir -p $@
