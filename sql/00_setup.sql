@@ -114,3 +114,15 @@ LANGUAGE sql AS $$
            (plan->>'Largest Run')::int, plan->>'Storage'
     FROM analyzed_plan(query) plan
 $$;
+
+-- Whether unorder_rows puts a node into a query's plan (false: PostgreSQL's plan, untouched).
+CREATE FUNCTION has_node(query text) RETURNS bool
+LANGUAGE plpgsql AS $$
+DECLARE
+    plan text;
+BEGIN
+    PERFORM set_config('unorder_rows', 'on', true);
+    EXECUTE 'EXPLAIN (FORMAT JSON, COSTS OFF) ' || query INTO plan;
+    PERFORM set_config('unorder_rows', 'off', true);
+    RETURN plan LIKE '%"Custom Plan Provider": "UnorderRows"%';
+END $$;

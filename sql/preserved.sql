@@ -61,4 +61,54 @@ SELECT count(*) FROM (SELECT generate_series(1, 1000000000000) LIMIT 3) s;
 SELECT count(*) FROM (SELECT id, generate_series(1, 1000000000000) FROM nums LIMIT 4) s;
 RESET unorder_rows;
 RESET statement_timeout;
+
+-- §4.8 a level that returns at most one row whatever the data keeps PostgreSQL's plan (no node
+-- at all: a primary-key lookup costs nothing); where rows can be several, they still move.
+CREATE TABLE accounts (id int PRIMARY KEY, region int, email text, balance int, UNIQUE (region, email));
+INSERT INTO accounts SELECT g, g % 3, 'u' || (g / 3) || '@x', g * 7 % 11 FROM generate_series(1, 30) g;
+CREATE TABLE tags (name text, live bool);
+CREATE UNIQUE INDEX tags_live_name ON tags (name) WHERE live;
+INSERT INTO tags VALUES ('x', true), ('x', false), ('x', false), ('y', true);
+CREATE TABLE handles (h int UNIQUE DEFERRABLE INITIALLY DEFERRED, n int);
+INSERT INTO handles VALUES (1, 1), (2, 2);
+CREATE TABLE parent_rows (id int PRIMARY KEY, v text);
+CREATE TABLE child_rows () INHERITS (parent_rows);
+INSERT INTO parent_rows VALUES (1, 'parent'), (2, 'p2');
+INSERT INTO child_rows VALUES (1, 'child'), (1, 'child again');
+ANALYZE accounts, tags, handles, parent_rows, child_rows;
+PREPARE by_id(int) AS SELECT * FROM accounts WHERE id = $1;
+SET plan_cache_mode = force_generic_plan;
+SELECT q AS at_most_one_row, has_node(q) AS node
+FROM unnest(ARRAY[
+    'SELECT * FROM accounts WHERE id = 7',
+    'SELECT balance FROM accounts WHERE region = 1 AND email = ''u2@x''',
+    'SELECT array_agg(email), count(*) FROM accounts WHERE id = 7',
+    'SELECT a.email, b.email FROM accounts a JOIN accounts b ON b.id = a.balance WHERE a.id = 7 AND b.id = 3',
+    'SELECT a.email, b.email FROM accounts a LEFT JOIN accounts b ON b.id = 3 WHERE a.id = 7',
+    'SELECT * FROM accounts WHERE id = 7 FOR UPDATE',
+    'SELECT * FROM ONLY parent_rows WHERE id = 1',
+    'EXECUTE by_id(7)',
+    'UPDATE accounts SET balance = balance + 1 WHERE id = 7 RETURNING *',
+    'DELETE FROM accounts WHERE id = 7 RETURNING *']) q;
+RESET plan_cache_mode;
+-- the same rows as off
+SELECT * FROM preserved('SELECT * FROM accounts WHERE id = 7');
+SELECT * FROM preserved('SELECT a.email, b.email FROM accounts a LEFT JOIN accounts b ON b.id = 3 WHERE a.id = 7');
+-- several rows: perturbed as ever
+SELECT q AS may_be_several_rows, has_node(q) AS node, p.*
+FROM unnest(ARRAY[
+    'SELECT * FROM accounts WHERE id IN (7, 8)',
+    'SELECT * FROM accounts WHERE region = 1',
+    'SELECT * FROM accounts a JOIN accounts b ON b.region = a.region WHERE a.id = 7',
+    'SELECT * FROM tags WHERE name = ''x''',
+    'SELECT * FROM parent_rows WHERE id = 1',
+    'SELECT region, count(*) FROM accounts WHERE id = 7 GROUP BY ROLLUP (region)']) q,
+    LATERAL perturbed(q) p;
+-- a deferrable unique constraint may hold duplicates until commit
+BEGIN;
+INSERT INTO handles VALUES (1, 3);
+SELECT has_node('SELECT n FROM handles WHERE h = 1') AS node, * FROM perturbed('SELECT n FROM handles WHERE h = 1');
+ROLLBACK;
+DEALLOCATE by_id;
+DROP TABLE accounts, tags, handles, parent_rows, child_rows;
 DROP TABLE nums, objs;

@@ -136,3 +136,30 @@ FROM perturbation_check('SELECT id, nextval(''board_calls'') > 0 FROM board ORDE
 DROP SEQUENCE board_calls;
 DROP FUNCTION ties_node_stats(text);
 DROP TABLE board;
+
+-- an ORDER BY that can have no ties whatever the data has nothing to perturb: no node (the
+-- statement keeps PostgreSQL's plan); where ties can happen, they still move
+CREATE TABLE members (id int PRIMARY KEY, org int NOT NULL, seat int NOT NULL, nick text UNIQUE,
+                      UNIQUE (org, seat));
+INSERT INTO members SELECT g, g % 3, g / 3, CASE WHEN g % 4 = 0 THEN NULL ELSE 'n' || g END
+FROM generate_series(1, 36) g;
+CREATE TABLE visits (member int, day int);
+INSERT INTO visits SELECT g % 36 + 1, g FROM generate_series(1, 72) g;
+ANALYZE members, visits;
+SELECT q AS no_ties, has_node(q) AS node, p.*
+FROM unnest(ARRAY[
+    'SELECT id, org FROM members ORDER BY id',
+    'SELECT id, org FROM members WHERE org = 1 ORDER BY id DESC LIMIT 5',
+    'SELECT * FROM members ORDER BY org, seat',
+    'SELECT * FROM members WHERE org = 2 ORDER BY seat',
+    'SELECT org, count(*) FROM members GROUP BY org ORDER BY org',
+    'SELECT DISTINCT org FROM visits JOIN members ON id = member ORDER BY org']) q,
+    LATERAL preserved(q) p;
+SELECT q AS ties_possible, has_node(q) AS node, p.*
+FROM unnest(ARRAY[
+    'SELECT id, org FROM members ORDER BY org',
+    'SELECT id, nick FROM members WHERE id % 4 = 0 OR id < 3 ORDER BY nick',
+    'SELECT id, day FROM members JOIN visits ON member = id ORDER BY id',
+    'SELECT org, seat FROM members GROUP BY org, seat ORDER BY org']) q,
+    LATERAL perturbed(q) p;
+DROP TABLE members, visits;

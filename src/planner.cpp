@@ -35,6 +35,12 @@
 static create_upper_paths_hook_type prev_create_upper_paths_hook = NULL;
 static planner_hook_type prev_planner_hook = NULL;
 
+/*
+ * Perturbation nodes made into the plan being planned: a plan without any
+ * (most single-row statements) skips the finished-plan pass.
+ */
+static int nodes_planned = 0;
+
 /* ---- function declarations ---- */
 
 static Plan *plan_unorder_rows_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlist,
@@ -276,7 +282,7 @@ wrap_final_path(PlannerInfo *root, RelOptInfo *final_rel, Path **top)
 		wrap_modify_source(root, final_rel, top);
 		return;
 	}
-	if (ordered && !unorder_rows_perturb_ties)
+	if (ordered && (!unorder_rows_perturb_ties || order_by_leaves_no_ties(root)))
 		return;
 
 	LimitPath *limit;
@@ -431,7 +437,7 @@ unorder_rows_create_upper_paths(PlannerInfo *root, UpperRelationKind stage, RelO
 	if (prev_create_upper_paths_hook)
 		prev_create_upper_paths_hook(root, stage, input_rel, output_rel, extra);
 
-	if (!unorder_rows_active())
+	if (!unorder_rows_active() || level_returns_at_most_one_row(root))
 		return;
 
 	ListCell *lc;
@@ -570,6 +576,8 @@ plan_unorder_rows_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path
 	List *priv = best_path->custom_private;
 	PerturbationSpec spec;
 
+	nodes_planned++;
+
 	/* the node neither filters nor projects: the child applied every clause */
 	cscan->scan.plan.targetlist = tlist != NIL ? tlist : (List *) copyObject(child->targetlist);
 	cscan->scan.plan.qual = NIL;
@@ -634,14 +642,20 @@ static PlannedStmt *
 unorder_rows_planner(Query *parse, const char *query_string, int cursor_options, ParamListInfo bound_params)
 {
 	bool active = unorder_rows_active();
+	int outer_nodes_planned = nodes_planned;
 	PlannedStmt *result;
 
+	/* counted afresh for this plan; a planner call nested in it counts its own */
+	nodes_planned = 0;
 	if (prev_planner_hook)
 		result = prev_planner_hook(parse, query_string, cursor_options, bound_params);
 	else
 		result = standard_planner(parse, query_string, cursor_options, bound_params);
 
-	if (active)
+	bool has_nodes = nodes_planned > 0;
+
+	nodes_planned = outer_nodes_planned;
+	if (active && has_nodes)
 		finalize_perturbation_nodes(result, cursor_options);
 	return result;
 }

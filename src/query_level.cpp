@@ -103,6 +103,149 @@ keeps_subquery_order(PlannerInfo *root, Path *input)
 }
 
 /*
+ * Whether the level returns at most one row whatever the data: each of its
+ * relations is a table whose restrictions fix every column of a unique,
+ * immediately checked index to a constant or parameter (PostgreSQL's own
+ * uniqueness proof, the one join removal relies on; inheritance parents have
+ * no such index in its eyes), or the one row of an empty FROM.  A join of
+ * relations of at most one row each has at most one row.  Rows multiply only
+ * through set-returning functions in the target list, grouping sets and set
+ * operations, so those levels are left to the usual rules.  This is what
+ * most statements of an OLTP or ORM workload are (`get(pk=...)`, pgbench
+ * -S), so the level is left to PostgreSQL without a node to plan, settle
+ * and start.
+ */
+bool
+level_returns_at_most_one_row(PlannerInfo *root)
+{
+	Query *parse = root->parse;
+	int relid = -1;
+
+	if (parse->setOperations != NULL || parse->hasTargetSRFs || parse->groupingSets != NIL ||
+		bms_is_empty(root->all_baserels))
+		return false;
+	while ((relid = bms_next_member(root->all_baserels, relid)) >= 0)
+	{
+		RelOptInfo *rel = root->simple_rel_array[relid];
+		RangeTblEntry *rte = root->simple_rte_array[relid];
+
+		if (rel == NULL || rel->reloptkind != RELOPT_BASEREL)
+			return false;
+		if (rte->rtekind == RTE_RESULT)
+			continue;
+		if (rte->rtekind != RTE_RELATION || !relation_has_unique_index_for(root, rel, NIL, NIL, NIL))
+			return false;
+	}
+	return true;
+}
+
+/* Whether every clause of `keys` is one of `sort` with the same equality. */
+static bool
+sort_covers(List *keys, List *sort)
+{
+	ListCell *lc;
+	ListCell *lc2;
+
+	foreach (lc, keys)
+	{
+		SortGroupClause *key = (SortGroupClause *) lfirst(lc);
+		bool found = false;
+
+		foreach (lc2, sort)
+		{
+			SortGroupClause *by = (SortGroupClause *) lfirst(lc2);
+
+			if (by->tleSortGroupRef == key->tleSortGroupRef && by->eqop == key->eqop)
+			{
+				found = true;
+				break;
+			}
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* Whether a column of a table is declared NOT NULL. */
+static bool
+column_not_null(Oid relid, AttrNumber attno)
+{
+	HeapTuple tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attno));
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+
+	bool not_null = ((Form_pg_attribute) GETSTRUCT(tuple))->attnotnull;
+
+	ReleaseSysCache(tuple);
+	return not_null;
+}
+
+/*
+ * Whether the level's ORDER BY leaves no ties whatever the data (§3.3 has
+ * nothing to perturb then):
+ *	- its keys include every GROUP BY key, or every DISTINCT key: one row per
+ *	  group, under the same equality;
+ *	- or the level reads one table and its keys are NOT NULL columns of it
+ *	  that, with the table's equalities to constants, cover a unique index
+ *	  (PostgreSQL's uniqueness proof; NULLs would tie, and so could values a
+ *	  nondeterministic collation calls equal).
+ * Set-returning functions in the target list repeat a row's keys, grouping
+ * sets repeat groups: such levels are left to the usual rules.
+ */
+bool
+order_by_leaves_no_ties(PlannerInfo *root)
+{
+	Query *parse = root->parse;
+
+	if (parse->sortClause == NIL || parse->setOperations != NULL || parse->hasTargetSRFs ||
+		parse->groupingSets != NIL)
+		return false;
+	if (parse->groupClause != NIL)
+		return sort_covers(parse->groupClause, parse->sortClause);
+	if (parse->distinctClause != NIL && !parse->hasDistinctOn &&
+		sort_covers(parse->distinctClause, parse->sortClause))
+		return true;
+	if (parse->hasAggs)
+		return false;
+
+	int relid;
+
+	if (!bms_get_singleton_member(root->all_baserels, &relid))
+		return false;
+
+	RelOptInfo *rel = root->simple_rel_array[relid];
+	RangeTblEntry *rte = root->simple_rte_array[relid];
+
+	if (rel == NULL || rel->reloptkind != RELOPT_BASEREL || rte->rtekind != RTE_RELATION ||
+		rel->indexlist == NIL)
+		return false;
+
+	List *exprs = NIL;
+	List *equality_ops = NIL;
+	ListCell *lc;
+
+	foreach (lc, parse->sortClause)
+	{
+		SortGroupClause *by = (SortGroupClause *) lfirst(lc);
+		Node *expr = get_sortgroupclause_expr(by, parse->targetList);
+		Oid collation = exprCollation(expr);
+
+		if (IsA(expr, RelabelType))
+			expr = (Node *) ((RelabelType *) expr)->arg;
+		/* a key that is not such a column only adds to the order */
+		if (!IsA(expr, Var) || (int) ((Var *) expr)->varno != relid || ((Var *) expr)->varlevelsup != 0 ||
+			((Var *) expr)->varattno <= 0 || !column_not_null(rte->relid, ((Var *) expr)->varattno) ||
+			(OidIsValid(collation) && !get_collation_isdeterministic(collation)))
+			continue;
+		exprs = lappend(exprs, expr);
+		equality_ops = lappend_oid(equality_ops, by->eqop);
+	}
+	return exprs != NIL && relation_has_unique_index_for(root, rel, NIL, exprs, equality_ops);
+}
+
+/*
  * Whether the rows of a join tree may come from tables (or subqueries, CTEs):
  * not only from VALUES lists and functions, whose order is kept (§4.3, §4.4).
  */

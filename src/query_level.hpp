@@ -29,6 +29,19 @@ PerturbationScope free_scope(PlannerInfo *root, Path *subpath);
 bool keeps_subquery_order(PlannerInfo *root, Path *input);
 
 /*
+ * level_returns_at_most_one_row: whether the level provably returns at most
+ * one row whatever the data (a primary-key lookup), so that no order of it
+ * can be seen and the level needs no node at all.
+ */
+bool level_returns_at_most_one_row(PlannerInfo *root);
+
+/*
+ * order_by_leaves_no_ties: whether the level's ORDER BY can have no ties
+ * whatever the data, so that there is nothing for a node to perturb.
+ */
+bool order_by_leaves_no_ties(PlannerInfo *root);
+
+/*
  * jointree_reads_tables: whether the rows of a join tree may come from
  * tables (or subqueries, CTEs), not only from VALUES lists and functions.
  */
