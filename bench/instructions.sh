@@ -7,8 +7,7 @@
 # Timings of small statements on a shared host swing by 10-30 % from one round to the next (see
 # bench/RESULTS.md), more than the few per cent this is about.  Instructions do not: the server
 # runs under valgrind's callgrind (the machine has no hardware counters to read), every backend
-# writes its own count, and the count of a statement is the same in every run to within a few
-# instructions.  Callgrind slows the server some 50-fold, so this counts and does not time;
+# writes its own count, and the count of a statement is the same in every run to within 0.2 %.  Callgrind slows the server some 50-fold, so this counts and does not time;
 # cache misses and lock waits are not in it.
 #
 # For each configuration and statement, two sessions run N and 2N statements; the count per

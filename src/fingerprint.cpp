@@ -82,6 +82,51 @@ struct StatementToken
 };
 
 /*
+ * The core scanner's token code for an unquoted identifier.  gram.h, which
+ * defines IDENT, is not installed in every release, so the code is read once
+ * by lexing an identifier.
+ */
+static int
+identifier_token(void)
+{
+	static int identifier = -1;
+
+	if (identifier < 0)
+	{
+		core_yy_extra_type extra;
+		core_YYSTYPE token_value;
+		YYLTYPE token_location;
+		core_yyscan_t scanner =
+			scanner_init("unorder_rows_identifier", &extra, &ScanKeywords, ScanKeywordTokens);
+
+		identifier = core_yylex(&token_value, &token_location, scanner);
+		scanner_finish(scanner);
+	}
+	return identifier;
+}
+
+/*
+ * Whether a word token is a keyword, as ScanKeywordLookup would say of its
+ * name, without looking it up again where the scanner just did: a keyword's
+ * name points into the keyword list's own strings, and an unquoted
+ * identifier is one the scanner found in no list.  Quoted and Unicode
+ * identifiers are looked up, as they can spell a keyword.
+ */
+static bool
+word_is_keyword(int token, const core_YYSTYPE &value, const char *text, int location)
+{
+	uintptr_t first = (uintptr_t) ScanKeywords.kw_string;
+	uintptr_t last = (uintptr_t) GetScanKeyword(ScanKeywords.num_keywords - 1, &ScanKeywords);
+	uintptr_t name = (uintptr_t) value.keyword;
+
+	if (name >= first && name <= last)
+		return true;
+	if (token == identifier_token() && text[location] != '"')
+		return false;
+	return ScanKeywordLookup(value.str, &ScanKeywords) >= 0;
+}
+
+/*
  * Lex a NUL-terminated statement with PostgreSQL's core scanner and call fn
  * on each token.  A sign before a number is part of the literal (the parser
  * folds -5 into one constant); it is an operator only after an operand.
@@ -133,7 +178,7 @@ for_each_statement_token(const char *text, Fn fn)
 				break;
 			case TOKEN_WORD:
 				/* an identifier is an operand, a keyword (SELECT, WHERE, ...) is not */
-				after_operand = ScanKeywordLookup(token_value.str, &ScanKeywords) < 0;
+				after_operand = !word_is_keyword(token, token_value, text, token_location);
 				break;
 			case TOKEN_OPERATOR:
 				after_operand = false;
@@ -183,6 +228,16 @@ mix_token(uint64 hash, const char *text, const StatementToken &token)
 	return unorder_rows::core::mix_seed(hash, (uint64) token.token);
 }
 
+/*
+ * The last statement fingerprinted: the other nodes of a statement, and the
+ * same text run again, are spared the lexer.  Kept by content, not address
+ * (the next statement's text may sit where the last one's did).
+ */
+#define FINGERPRINT_MEMO_SIZE 4096
+static char *memo_text = NULL;
+static int memo_length = -1;
+static uint64 memo_fingerprint = 0;
+
 uint64
 statement_fingerprint(const char *source_text, int location, int length)
 {
@@ -190,10 +245,26 @@ statement_fingerprint(const char *source_text, int location, int length)
 		return 0;
 
 	char *text = statement_copy(source_text, location, length);
+	int text_length = (int) strlen(text);
+
+	if (text_length == memo_length && memcmp(text, memo_text, text_length) == 0)
+	{
+		pfree(text);
+		return memo_fingerprint;
+	}
+
 	uint64 hash = UINT64CONST(0x756e6f7264657273); /* "unorders" */
 
 	for_each_statement_token(text, [&hash, text](const StatementToken &token)
 							 { hash = mix_token(hash, text, token); });
+	if (text_length < FINGERPRINT_MEMO_SIZE)
+	{
+		if (memo_text == NULL)
+			memo_text = (char *) MemoryContextAlloc(TopMemoryContext, FINGERPRINT_MEMO_SIZE);
+		memcpy(memo_text, text, text_length);
+		memo_length = text_length;
+		memo_fingerprint = hash;
+	}
 	pfree(text);
 	return hash;
 }

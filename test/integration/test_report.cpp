@@ -113,6 +113,40 @@ TEST_CASE("unorder_rows_statements stays within unorder_rows.max_statements", "[
 	CHECK(kept > 0);
 }
 
+TEST_CASE("statements differing only in literals, case, spacing and comments share a fingerprint", "[report]")
+{
+	Instance &instance = report_instance();
+	Connection conn = instance.connect({"postgres", "postgres", "-c unorder_rows.enabled=on"});
+	conn.exec("SELECT unorder_rows_reset()");
+	/* the fingerprint a statement was counted under (the last one run) */
+	auto fingerprint_of = [&conn](const std::string &sql)
+	{
+		conn.rows(sql);
+		return conn.value(
+			"SELECT fingerprint FROM unorder_rows_statements ORDER BY calls DESC, fingerprint LIMIT 1");
+	};
+	auto same = [&](const std::string &a, const std::string &b)
+	{
+		conn.exec("SELECT unorder_rows_reset()");
+		std::string first = fingerprint_of(a);
+		conn.exec("SELECT unorder_rows_reset()");
+		return first == fingerprint_of(b);
+	};
+
+	CHECK(same("SELECT id FROM t WHERE id > 3", "select  ID\nfrom T /* c */ where id > 17 -- x"));
+	CHECK(same("SELECT id, 'a' FROM t", "SELECT id, E'b\\n' FROM t"));
+	/* a sign after a keyword or a comma is part of the literal: -1 is a constant like 2 */
+	CHECK(same("SELECT id, -1 FROM t", "SELECT id, 2 FROM t"));
+	CHECK(same("SELECT CASE WHEN id > 1 THEN -1 ELSE 0 END FROM t",
+			   "SELECT CASE WHEN id > 1 THEN +5 ELSE 0 END FROM t"));
+	/* after a column name it is an operator */
+	CHECK_FALSE(same("SELECT id -1 FROM t", "SELECT id +1 FROM t"));
+	CHECK(same("SELECT id -1 FROM t", "SELECT id - 7 FROM t"));
+	/* what the statement does still tells statements apart */
+	CHECK_FALSE(same("SELECT id FROM t WHERE id > 3", "SELECT id FROM t WHERE id < 3"));
+	CHECK_FALSE(same("SELECT id FROM t", "SELECT id AS x FROM t"));
+}
+
 TEST_CASE("a failing statement replays alone in a new session with the reported seed", "[report]")
 {
 	Instance &instance = report_instance();
