@@ -167,21 +167,6 @@ sort_covers(List *keys, List *sort)
 	return true;
 }
 
-/* Whether a column of a table is declared NOT NULL. */
-static bool
-column_not_null(Oid relid, AttrNumber attno)
-{
-	HeapTuple tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attno));
-
-	if (!HeapTupleIsValid(tuple))
-		return false;
-
-	bool not_null = ((Form_pg_attribute) GETSTRUCT(tuple))->attnotnull;
-
-	ReleaseSysCache(tuple);
-	return not_null;
-}
-
 /*
  * Whether the level's ORDER BY leaves no ties whatever the data (§3.3 has
  * nothing to perturb then):
@@ -236,7 +221,8 @@ order_by_leaves_no_ties(PlannerInfo *root)
 			expr = (Node *) ((RelabelType *) expr)->arg;
 		/* a key that is not such a column only adds to the order */
 		if (!IsA(expr, Var) || (int) ((Var *) expr)->varno != relid || ((Var *) expr)->varlevelsup != 0 ||
-			((Var *) expr)->varattno <= 0 || !column_not_null(rte->relid, ((Var *) expr)->varattno) ||
+			((Var *) expr)->varattno <= 0 ||
+			!compat_column_not_null(rel, rte->relid, ((Var *) expr)->varattno) ||
 			(OidIsValid(collation) && !get_collation_isdeterministic(collation)))
 			continue;
 		exprs = lappend(exprs, expr);

@@ -396,6 +396,32 @@ compat_heap_page_visible_rows(TableScanDesc scan, uint32 *count)
 	return heap->rs_vistuples;
 }
 
+/*
+ * Whether a column of a planned table is NOT NULL for every row.  From
+ * PostgreSQL 17 the planner keeps the set itself (RelOptInfo.notnullattnums,
+ * which 18 fills only from valid constraints: a NOT VALID one may still have
+ * NULLs); before, pg_attribute.attnotnull says it.
+ */
+static inline bool
+compat_column_not_null(RelOptInfo *rel, Oid relid, AttrNumber attno)
+{
+#if PG_VERSION_NUM >= 170000
+	(void) relid;
+	return bms_is_member(attno, rel->notnullattnums);
+#else
+	HeapTuple tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attno));
+
+	(void) rel;
+	if (!HeapTupleIsValid(tuple))
+		return false;
+
+	bool not_null = ((Form_pg_attribute) GETSTRUCT(tuple))->attnotnull;
+
+	ReleaseSysCache(tuple);
+	return not_null;
+#endif
+}
+
 /* The page a heap scan is on (its buffer is pinned). */
 static inline Page
 compat_heap_scan_page(TableScanDesc scan)
