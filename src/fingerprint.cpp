@@ -191,16 +191,22 @@ for_each_statement_token(const char *text, Fn fn)
 	scanner_finish(scanner);
 }
 
-/* The statement's text within the source string, as a palloc'd NUL-terminated copy. */
+/*
+ * The statement's text within the source string, as a palloc'd NUL-terminated
+ * copy: from location (-1: unknown, the whole string), length bytes (0: to the
+ * end).  The parser's location lies within the string, as pg_stat_statements
+ * (CleanQuerytext) relies on too; measuring the whole string for every
+ * statement would make a string of many statements cost quadratic time.
+ * pnstrdup stops at the string's end whatever the length.
+ */
 static char *
 statement_copy(const char *source_text, int location, int length)
 {
-	int total = strlen(source_text);
-
-	if (location < 0 || location > total)
+	if (location < 0)
 		location = 0;
-	if (length <= 0 || location + length > total)
-		length = total - location;
+	Assert(location <= (int) strlen(source_text));
+	if (length <= 0)
+		return pstrdup(source_text + location);
 	return pnstrdup(source_text + location, length);
 }
 

@@ -267,14 +267,16 @@ statement_text(QueryDesc *query_desc, int *len)
 	int location = query_desc->plannedstmt->stmt_location;
 	int length = query_desc->plannedstmt->stmt_len;
 
-	if (location >= 0 && location <= (int) strlen(text))
+	/* the parser's location lies within the text (fingerprint.cpp, statement_copy) */
+	if (location >= 0)
 	{
+		Assert(location <= (int) strlen(text));
 		text += location;
-		if (length <= 0)
-			length = strlen(text);
 	}
-	else
+	if (length <= 0)
 		length = strlen(text);
+	else
+		length = (int) strnlen(text, length);
 	while (length > 0 && isspace((unsigned char) *text))
 	{
 		text++;
