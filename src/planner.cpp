@@ -437,7 +437,13 @@ unorder_rows_create_upper_paths(PlannerInfo *root, UpperRelationKind stage, RelO
 	if (prev_create_upper_paths_hook)
 		prev_create_upper_paths_hook(root, stage, input_rel, output_rel, extra);
 
-	if (!unorder_rows_active() || level_returns_at_most_one_row(root))
+	if (!unorder_rows_active())
+		return;
+	/* only these stages wrap paths; ask the uniqueness proof there alone */
+	if (stage != UPPERREL_GROUP_AGG && stage != UPPERREL_WINDOW && stage != UPPERREL_DISTINCT &&
+		stage != UPPERREL_FINAL)
+		return;
+	if (level_returns_at_most_one_row(root))
 		return;
 
 	ListCell *lc;
